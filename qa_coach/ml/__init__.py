@@ -1,0 +1,1 @@
+"""Model adapters: embeddings, sentiment, speech recognition. Heavy imports live here."""

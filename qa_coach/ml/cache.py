@@ -1,0 +1,104 @@
+"""A SHA-256-checked, atomically written cache of model files in the user's cache folder.
+
+Two processes that start at once must not corrupt the cache: builders write to a
+temporary file in the same folder, verify it, then ``os.replace`` it into place while
+holding a per-entry file lock, so a reader sees either nothing or a whole, checked file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock
+from platformdirs import user_cache_dir
+
+from qa_coach.domain.errors import ModelMissingError
+
+CACHE_ENV = "QA_COACH_CACHE_DIR"
+_CHUNK = 1 << 20  # bytes read at a time while hashing
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$QA_COACH_CACHE_DIR`` or the platform's user cache folder."""
+    root = os.environ.get(CACHE_ENV) or user_cache_dir("qa_coach", appauthor=False)
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str, *, how_to_fix: str) -> None:
+    """Raise :class:`ModelMissingError` unless ``path`` exists and hashes to ``expected``."""
+    if not path.is_file():
+        raise ModelMissingError(f"model file {path} is missing. {how_to_fix}")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ModelMissingError(
+            f"model file {path} does not match its checksum "
+            f"(SHA-256 {actual[:16]}…, expected {expected[:16]}…). {how_to_fix}"
+        )
+
+
+def cached_file(
+    name: str,
+    build: Callable[[Path], None],
+    *,
+    sha256: str | None = None,
+    how_to_fix: str = "",
+) -> Path:
+    """Return the cached file ``name``, building it once with ``build(tmp_path)`` if needed.
+
+    ``build`` writes the whole file to the path it is given. When ``sha256`` is given the
+    result is checked before it is published, and an existing entry that no longer
+    matches (a partial copy, bit rot) is rebuilt.
+    """
+    target = cache_dir() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if _is_valid(target, sha256):
+        return target
+    with FileLock(str(target) + ".lock"):
+        if _is_valid(target, sha256):  # another process built it while we waited
+            return target
+        fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            build(tmp)
+            if sha256 is not None:
+                verify_sha256(tmp, sha256, how_to_fix=how_to_fix)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return target
+
+
+def _is_valid(path: Path, sha256: str | None) -> bool:
+    if not path.is_file():
+        return False
+    if sha256 is None:
+        return True
+    stamp = path.with_name(path.name + ".sha256")
+    # Hashing a large file on every start is slow; trust a stamp written for this exact
+    # size and mtime, and re-hash when either changed.
+    st = path.stat()
+    key = f"{sha256} {st.st_size} {st.st_mtime_ns}"
+    if stamp.is_file() and stamp.read_text().strip() == key:
+        return True
+    if sha256_of(path) != sha256:
+        return False
+    try:
+        stamp.write_text(key)
+    except OSError:
+        pass
+    return True
