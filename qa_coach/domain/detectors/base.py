@@ -1,0 +1,170 @@
+"""What every detector shares: the conversation as scored units, scopes and results."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from qa_coach.domain.interaction import Interaction, Role, Turn
+from qa_coach.domain.scorecard import Evidence
+from qa_coach.domain.signals import Sentiment
+
+MAX_UNIT_WORDS = 30  # longer unpunctuated stretches (ASR) are cut into windows
+_WINDOW_WORDS = 20
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence (or a window of an unpunctuated turn): the grain of semantic matching."""
+
+    turn: Turn
+    text: str
+    turn_pos: int  # position among the party (agent + customer) turns
+    role_pos: int  # k-th turn of this speaker, from 0
+    role_from_end: int  # k-th turn of this speaker counting from the last, from 0
+
+
+def split_units(text: str) -> list[str]:
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        words = sentence.split()
+        if not words:
+            continue
+        if len(words) <= MAX_UNIT_WORDS:
+            out.append(" ".join(words))
+            continue
+        step = _WINDOW_WORDS // 2  # overlapping windows so no phrase is cut in two
+        for start in range(0, len(words) - step, step):
+            out.append(" ".join(words[start : start + _WINDOW_WORDS]))
+    return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which turns a detector looks at: a speaker and, optionally, their first/last N turns."""
+
+    speaker: Role | None = Role.AGENT  # None: both parties
+    first: int | None = None
+    last: int | None = None
+
+    def admits(self, unit: Unit) -> bool:
+        if self.speaker is not None and unit.turn.role is not self.speaker:
+            return False
+        if self.first is not None and unit.role_pos >= self.first:
+            return False
+        if self.last is not None and unit.role_from_end >= self.last:
+            return False
+        return True
+
+    def describe(self) -> str:
+        who = self.speaker.value if self.speaker else "any speaker"
+        if self.first is not None:
+            return f"{who}'s first {self.first} turn(s)"
+        if self.last is not None:
+            return f"{who}'s last {self.last} turn(s)"
+        return f"{who}'s turns"
+
+
+@dataclass
+class ScoringContext:
+    """One interaction prepared for detectors: units with embeddings and sentiments.
+
+    ``phrase_vectors`` returns the (cached) embeddings of exemplar phrases.
+    """
+
+    interaction: Interaction
+    units: list[Unit]
+    unit_vectors: np.ndarray  # (len(units), d)
+    unit_sentiments: list[Sentiment]
+    phrase_vectors: Callable[[tuple[str, ...]], np.ndarray]
+    _turn_sentiment: dict[int, Sentiment] = field(default_factory=dict)
+
+    def select(self, scope: Scope) -> list[int]:
+        return [i for i, u in enumerate(self.units) if scope.admits(u)]
+
+    def turn_sentiment(self, turn_index: int) -> Sentiment:
+        """A turn's sentiment: its units' probabilities averaged, weighted by length."""
+        if turn_index not in self._turn_sentiment:
+            idx = [i for i, u in enumerate(self.units) if u.turn.index == turn_index]
+            weights = np.array([len(self.units[i].text) for i in idx], dtype=float)
+            probs = np.array(
+                [[s.negative, s.neutral, s.positive] for s in (self.unit_sentiments[i] for i in idx)]
+            )
+            mean = (weights[:, None] * probs).sum(0) / weights.sum()
+            self._turn_sentiment[turn_index] = Sentiment(*map(float, mean))
+        return self._turn_sentiment[turn_index]
+
+    def party_turns(self, scope: Scope) -> list[Turn]:
+        seen: dict[int, Turn] = {}
+        for u in self.units:
+            if scope.admits(u):
+                seen.setdefault(u.turn.index, u.turn)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detector's finding. ``hit`` feeds the rubric's rules; evidence explains it.
+
+    ``confidence`` (0..1) is how clearly the finding is on its side of the threshold.
+    ``known`` is False when the detector had nothing to look at (e.g. call metrics of a
+    chat), which rules treat as not hit.
+    """
+
+    hit: bool
+    confidence: float
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    known: bool = True
+
+
+class DetectorSpec(Protocol):
+    def detect(self, ctx: ScoringContext) -> Detection: ...
+
+
+def margin_confidence(value: float, threshold: float, scale: float) -> float:
+    """How far ``value`` is from ``threshold`` in units of ``scale``, mapped to 0.5..1."""
+    return 1.0 / (1.0 + math.exp(-abs(value - threshold) / scale))
+
+
+def evidence_for(unit: Unit, signal: str) -> Evidence:
+    t = unit.turn
+    return Evidence(
+        turn_index=t.index,
+        role=t.role,
+        quote=unit.text,
+        time=t.time_label,
+        start=t.start,
+        signal=signal,
+    )
+
+
+def turn_evidence(turn: Turn, signal: str) -> Evidence:
+    return Evidence(turn.index, turn.role, turn.text, turn.time_label, turn.start, signal)
+
+
+def build_units(interaction: Interaction) -> list[Unit]:
+    party = interaction.party_turns
+    counts = {r: sum(1 for t in party if t.role is r) for r in (Role.AGENT, Role.CUSTOMER)}
+    seen = {Role.AGENT: 0, Role.CUSTOMER: 0}
+    units: list[Unit] = []
+    for pos, turn in enumerate(party):
+        k = seen[turn.role]
+        seen[turn.role] += 1
+        for text in split_units(turn.text):
+            units.append(Unit(turn, text, pos, k, counts[turn.role] - 1 - k))
+    return units
+
+
+def short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def top_k(indices: Sequence[int], scores: Sequence[float], k: int) -> list[int]:
+    order = sorted(range(len(indices)), key=lambda j: -scores[j])[:k]
+    return [indices[j] for j in order]

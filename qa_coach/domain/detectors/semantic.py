@@ -1,0 +1,183 @@
+"""Detectors that compare meanings with sentence embeddings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa_coach.domain.detectors.base import (
+    Detection,
+    Scope,
+    ScoringContext,
+    evidence_for,
+    margin_confidence,
+    short,
+)
+from qa_coach.domain.interaction import Role
+
+_SIM_SCALE = 0.05  # cosine distance from the threshold that reads as "clearly" one side
+
+
+@dataclass(frozen=True)
+class PhrasesSpec:
+    """Hit when a turn in scope says something close in meaning to an exemplar phrase.
+
+    A unit counts only when it is closer to the exemplars than to the
+    ``negative_exemplars`` (e.g. "sorry, could you repeat that?" against apologies).
+    """
+
+    exemplars: tuple[str, ...]
+    scope: Scope = Scope()
+    threshold: float = 0.55
+    negative_exemplars: tuple[str, ...] = ()
+    min_count: int = 1
+    label: str = "exemplar"
+
+    def phrases(self) -> tuple[str, ...]:
+        return self.exemplars + self.negative_exemplars
+
+    def detect(self, ctx: ScoringContext) -> Detection:
+        idx = ctx.select(self.scope)
+        if not idx:
+            return Detection(False, 1.0, f"no {self.scope.describe()} to look at", known=True)
+        sims = ctx.unit_vectors[idx] @ ctx.phrase_vectors(self.exemplars).T
+        best_ex = sims.argmax(1)
+        best = sims.max(1)
+        if self.negative_exemplars:
+            neg = (ctx.unit_vectors[idx] @ ctx.phrase_vectors(self.negative_exemplars).T).max(1)
+        else:
+            neg = np.full(len(idx), -1.0)
+        ok = (best >= self.threshold) & (best > neg)
+        order = np.argsort(-best)
+        hits = [j for j in order if ok[j]]
+        top = int(order[0])
+        if len(hits) >= self.min_count:
+            evidence = tuple(
+                evidence_for(
+                    ctx.units[idx[j]],
+                    f"similar ({best[j]:.2f}) to {self.label} '{self.exemplars[best_ex[j]]}'",
+                )
+                for j in hits[:3]
+            )
+            conf = margin_confidence(float(best[hits[0]]), self.threshold, _SIM_SCALE)
+            return Detection(True, conf, f"{self.scope.describe()}: {len(hits)} match(es)", evidence)
+        near = ctx.units[idx[top]]
+        why = (
+            f"closest ({best[top]:.2f}, below {self.threshold:.2f}) to {self.label} "
+            f"'{self.exemplars[best_ex[top]]}'"
+            if best[top] < self.threshold
+            else f"closer to a counter-example ({neg[top]:.2f}) than to {self.label}s ({best[top]:.2f})"
+        )
+        conf = margin_confidence(float(best[top]), self.threshold, _SIM_SCALE)
+        return Detection(
+            False,
+            conf,
+            f"no {self.label} in {self.scope.describe()}",
+            (evidence_for(near, why),),
+        )
+
+
+_WORD = re.compile(r"[a-z][a-z']+")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further get got had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like me more
+    most mustn't my myself no nor not now of off on once only or other ought our ours
+    ourselves out over own really right same she she'd she'll she's should shouldn't so some
+    such than that that's the their theirs them themselves then there there's these they
+    they'd they'll they're they've this those through to too under until up very was wasn't
+    we we'd we'll we're we've were weren't what what's when when's where where's which while
+    who who's whom why why's will with won't would wouldn't yes yeah you you'd you'll you're
+    you've your yours yourself yourselves okay ok um uh hi hello thanks thank please sorry
+    well also still going want need know see look one two call calling help today able sure
+    great good just make made said says say tell told time back""".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in STOPWORDS}
+
+
+@dataclass(frozen=True)
+class ParaphraseSpec:
+    """Hit when the agent restates or refers back to what the customer said earlier.
+
+    Two signals, either suffices: an agent unit whose meaning is close to an earlier
+    customer unit (a paraphrase, not necessarily the same words), or an agent unit that
+    reuses at least ``min_shared_words`` of the customer's content words (names of
+    products, symptoms, dates): referring back to specifics.
+    """
+
+    threshold: float = 0.5
+    min_shared_words: int = 2
+    lookback_turns: int = 6  # how many earlier customer turns an agent turn may refer to
+    min_count: int = 1
+
+    def phrases(self) -> tuple[str, ...]:
+        return ()
+
+    def detect(self, ctx: ScoringContext) -> Detection:
+        agent = [i for i, u in enumerate(ctx.units) if u.turn.role is Role.AGENT]
+        customer = [i for i, u in enumerate(ctx.units) if u.turn.role is Role.CUSTOMER]
+        if not agent or not customer:
+            return Detection(False, 1.0, "needs both agent and customer turns")
+        sims = ctx.unit_vectors[agent] @ ctx.unit_vectors[customer].T
+        found: list[tuple[float, int, int, str]] = []
+        best_any = (-1.0, agent[0], customer[0])
+        words = {c: content_words(ctx.units[c].text) for c in customer}
+        for a_row, a in enumerate(agent):
+            ua = ctx.units[a]
+            earlier = [
+                (c_col, c)
+                for c_col, c in enumerate(customer)
+                if ctx.units[c].turn_pos < ua.turn_pos
+                and ua.turn_pos - ctx.units[c].turn_pos <= 2 * self.lookback_turns
+            ]
+            if not earlier:
+                continue
+            a_words = content_words(ua.text)
+            for c_col, c in earlier:
+                sim = float(sims[a_row, c_col])
+                if sim > best_any[0]:
+                    best_any = (sim, a, c)
+                shared = a_words & words[c]
+                if sim >= self.threshold:
+                    found.append((sim, a, c, f"restates ({sim:.2f})"))
+                elif len(shared) >= self.min_shared_words:
+                    found.append((sim, a, c, "refers back to " + ", ".join(sorted(shared)[:4])))
+        if len({a for _, a, _, _ in found}) >= self.min_count:
+            found.sort(key=lambda f: -f[0])
+            used: set[int] = set()
+            evidence = []
+            for sim, a, c, how in found:
+                if a in used:
+                    continue
+                used.add(a)
+                cust = ctx.units[c]
+                evidence.append(
+                    evidence_for(
+                        ctx.units[a],
+                        f"{how} the customer's turn {cust.turn.index + 1}: '{short(cust.text)}'",
+                    )
+                )
+                if len(evidence) == 3:
+                    break
+            conf = margin_confidence(max(found[0][0], self.threshold + 0.05), self.threshold, 0.05)
+            return Detection(True, conf, "the agent restates or refers back to the customer", tuple(evidence))
+        sim, a, c = best_any
+        return Detection(
+            False,
+            margin_confidence(sim, self.threshold, 0.05),
+            "the agent never restates or refers back to what the customer said",
+            (
+                evidence_for(
+                    ctx.units[a],
+                    f"closest agent restatement ({sim:.2f}, below {self.threshold:.2f}) of "
+                    f"'{short(ctx.units[c].text)}'",
+                ),
+            ),
+        )

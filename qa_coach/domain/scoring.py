@@ -1,0 +1,236 @@
+"""Scoring an interaction against a rubric: answers, N/A, critical fails, evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from qa_coach.domain.conditions import Condition, deciding_signals, evaluate, signal_names
+from qa_coach.domain.detectors.base import Detection, ScoringContext, build_units
+from qa_coach.domain.errors import QACoachError
+from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.rubric import Criterion, Rubric
+from qa_coach.domain.scorecard import CriterionResult, Evidence, Scorecard, SectionScore
+from qa_coach.domain.signals import TextSignals
+
+MAX_EVIDENCE = 4  # quoted turns shown per criterion
+
+
+class NothingToScoreError(QACoachError):
+    """The interaction has no agent turn (or no words): there is nothing to score."""
+
+
+class Scorer:
+    """Scores interactions against one rubric with one set of model signals.
+
+    Exemplar phrases are embedded once, when the scorer is built; ``score_many`` sends
+    the texts of many interactions to the models in one batch.
+    """
+
+    def __init__(self, rubric: Rubric, signals: TextSignals) -> None:
+        self.rubric = rubric
+        self.signals = signals
+        phrases = sorted(
+            {p for c in rubric.criteria for spec in c.signals.values() for p in spec.phrases()}
+        )
+        vectors = signals.embed(phrases) if phrases else np.zeros((0, 0), dtype=np.float32)
+        self._phrase_index = {p: i for i, p in enumerate(phrases)}
+        self._phrase_vectors = vectors
+        self._groups: dict[tuple[str, ...], np.ndarray] = {}
+
+    def _vectors_for(self, phrases: tuple[str, ...]) -> np.ndarray:
+        group = self._groups.get(phrases)
+        if group is None:
+            group = self._phrase_vectors[[self._phrase_index[p] for p in phrases]]
+            self._groups[phrases] = group
+        return group
+
+    def score(self, interaction: Interaction) -> Scorecard:
+        return self.score_many([interaction])[0]
+
+    def score_many(self, interactions: Sequence[Interaction]) -> list[Scorecard]:
+        all_units = []
+        for interaction in interactions:
+            if not interaction.has_agent:
+                raise NothingToScoreError(
+                    f"{_where(interaction)}: no agent turn to score "
+                    "(check the speaker labels or the agent channel)"
+                )
+            units = build_units(interaction)
+            if not units:
+                raise NothingToScoreError(f"{_where(interaction)}: the conversation has no words")
+            all_units.append(units)
+        texts = [u.text for units in all_units for u in units]
+        analysis = self.signals.analyze(texts)
+        cards, offset = [], 0
+        for interaction, units in zip(interactions, all_units):
+            n = len(units)
+            ctx = ScoringContext(
+                interaction=interaction,
+                units=units,
+                unit_vectors=analysis.embeddings[offset : offset + n],
+                unit_sentiments=list(analysis.sentiments[offset : offset + n]),
+                phrase_vectors=self._vectors_for,
+            )
+            offset += n
+            cards.append(self._scorecard(ctx))
+        return cards
+
+    def _scorecard(self, ctx: ScoringContext) -> Scorecard:
+        results = tuple(score_criterion(c, ctx) for c in self.rubric.criteria)
+        return aggregate(self.rubric, ctx.interaction.id, results)
+
+
+def _where(interaction: Interaction) -> str:
+    src = interaction.source
+    return ": ".join(p for p in (src.path, src.locator or f"conversation {interaction.id}") if p)
+
+
+def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResult:
+    cache: dict[str, Detection] = {}
+
+    def detection(name: str) -> Detection:
+        if name not in cache:
+            cache[name] = criterion.signals[name].detect(ctx)
+        return cache[name]
+
+    def hit(name: str) -> bool:
+        d = detection(name)
+        return d.known and d.hit
+
+    if criterion.na_when is not None and evaluate(criterion.na_when, hit):
+        names = deciding_signals(criterion.na_when, hit)
+        return CriterionResult(
+            criterion_id=criterion.id,
+            name=criterion.name,
+            section=criterion.section,
+            answer=None,
+            answer_label="N/A",
+            points=0.0,
+            max_points=criterion.weight,
+            weight=criterion.weight,
+            na=True,
+            na_reason=criterion.na_reason or "not applicable to this interaction",
+            critical=criterion.critical,
+            failed_critical=False,
+            confidence=_confidence(names, detection),
+            rationale=_rationale(names, detection),
+            evidence=_evidence(names, detection),
+        )
+
+    chosen, deciding = criterion.otherwise, []
+    for rule in criterion.rules:
+        if evaluate(rule.when, hit):
+            chosen, deciding = rule.answer, deciding_signals(rule.when, hit)
+            break
+    if not deciding:  # no rule held: explain with what the rules were missing
+        deciding = _unique(n for rule in criterion.rules for n in deciding_signals(rule.when, hit))
+    option = criterion.option(chosen)
+    failed = criterion.critical and chosen in _fail_answers(criterion)
+    return CriterionResult(
+        criterion_id=criterion.id,
+        name=criterion.name,
+        section=criterion.section,
+        answer=option.key,
+        answer_label=option.label,
+        points=round(criterion.weight * option.fraction, 4),
+        max_points=criterion.weight,
+        weight=criterion.weight,
+        na=False,
+        na_reason=None,
+        critical=criterion.critical,
+        failed_critical=failed,
+        confidence=_confidence(deciding, detection),
+        rationale=_rationale(deciding, detection),
+        evidence=_evidence(deciding, detection),
+    )
+
+
+def _fail_answers(criterion: Criterion) -> tuple[str, ...]:
+    return criterion.fail_answers or tuple(o.key for o in criterion.options if o.fraction == 0)
+
+
+def _unique(items: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    seen: dict[str, bool] = {}
+    for name, value in items:
+        seen.setdefault(name, value)
+    return list(seen.items())
+
+
+def _confidence(names: list[tuple[str, bool]], detection) -> float:
+    values = [detection(n).confidence for n, _ in names]
+    return round(min(values), 3) if values else 1.0
+
+
+def _rationale(names: list[tuple[str, bool]], detection) -> str:
+    parts = []
+    for name, value in _unique(names):
+        d = detection(name)
+        mark = "yes" if value else ("unknown" if not d.known else "no")
+        parts.append(f"{name}: {mark} — {d.summary}")
+    return "; ".join(parts)
+
+
+def _evidence(names: list[tuple[str, bool]], detection) -> tuple[Evidence, ...]:
+    out: list[Evidence] = []
+    seen: set[tuple[int, str]] = set()
+    for name, _ in _unique(names):
+        for ev in detection(name).evidence:
+            key = (ev.turn_index, ev.quote)
+            if key not in seen:
+                seen.add(key)
+                out.append(ev)
+    out.sort(key=lambda e: e.turn_index)
+    return tuple(out[:MAX_EVIDENCE])
+
+
+def aggregate(rubric: Rubric, interaction_id: str, results: tuple[CriterionResult, ...]) -> Scorecard:
+    """The weighted percentage: N/A leaves the denominator, a failed critical zeroes."""
+    by_id = {r.criterion_id: r for r in results}
+    sections: list[SectionScore] = []
+    earned = possible = 0.0
+    auto_failed = False
+    for section in rubric.sections:
+        rs = [by_id[c.id] for c in section.criteria]
+        crit = {c.id: c for c in section.criteria}
+        s_earned = sum(r.points for r in rs if not r.na)
+        s_possible = sum(r.max_points for r in rs if not r.na and not crit[r.criterion_id].bonus)
+        s_failed = any(r.failed_critical for r in rs)
+        if s_failed and section.critical_scope == "section":
+            s_earned = 0.0
+        elif s_failed:
+            auto_failed = True
+        sections.append(
+            SectionScore(
+                name=section.name,
+                score=None if s_possible == 0 else round(100 * s_earned / s_possible, 2),
+                auto_failed=s_failed,
+            )
+        )
+        earned += s_earned
+        possible += s_possible
+    if possible == 0:
+        total = None
+    elif auto_failed:
+        total = 0.0
+    else:
+        total = round(100 * earned / possible, 2)
+    return Scorecard(
+        interaction_id=interaction_id,
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        rubric_sha256=rubric.sha256,
+        results=results,
+        sections=tuple(sections),
+        score=total,
+        auto_failed=auto_failed,
+    )
+
+
+def used_signals(criterion: Criterion) -> set[str]:
+    conds: list[Condition] = [r.when for r in criterion.rules]
+    if criterion.na_when is not None:
+        conds.append(criterion.na_when)
+    return {n for c in conds for n in signal_names(c)}
