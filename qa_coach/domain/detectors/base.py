@@ -27,6 +27,20 @@ class Unit:
     turn_pos: int  # position among the party (agent + customer) turns
     role_pos: int  # k-th turn of this speaker, from 0
     role_from_end: int  # k-th turn of this speaker counting from the last, from 0
+    primary: bool = True  # False for a clause cut out of a longer sentence
+
+
+_CLAUSE_BREAK = re.compile(r"\s*[,;:\u2013\u2014]\s+|\s+-\s+|\s+(?=(?:but|and|so|because)\s)", re.IGNORECASE)
+MIN_CLAUSE_SPLIT_WORDS = 8  # sentences this long are also matched clause by clause
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The clauses of a long sentence, so that "I'm sorry about that, being charged
+    twice is frustrating" matches an apology and an acknowledgement separately."""
+    if len(sentence.split()) < MIN_CLAUSE_SPLIT_WORDS:
+        return []
+    pieces = [p.strip() for p in _CLAUSE_BREAK.split(sentence) if p and len(p.split()) >= 2]
+    return pieces if len(pieces) > 1 else []
 
 
 def split_units(text: str) -> list[str]:
@@ -90,7 +104,7 @@ class ScoringContext:
     def turn_sentiment(self, turn_index: int) -> Sentiment:
         """A turn's sentiment: its units' probabilities averaged, weighted by length."""
         if turn_index not in self._turn_sentiment:
-            idx = [i for i, u in enumerate(self.units) if u.turn.index == turn_index]
+            idx = [i for i, u in enumerate(self.units) if u.turn.index == turn_index and u.primary]
             weights = np.array([len(self.units[i].text) for i in idx], dtype=float)
             probs = np.array(
                 [[s.negative, s.neutral, s.positive] for s in (self.unit_sentiments[i] for i in idx)]
@@ -158,6 +172,8 @@ def build_units(interaction: Interaction) -> list[Unit]:
         seen[turn.role] += 1
         for text in split_units(turn.text):
             units.append(Unit(turn, text, pos, k, counts[turn.role] - 1 - k))
+            for clause in split_clauses(text):
+                units.append(Unit(turn, clause, pos, k, counts[turn.role] - 1 - k, primary=False))
     return units
 
 

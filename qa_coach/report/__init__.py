@@ -1,0 +1,1 @@
+"""Rendering scorecards for people (text) and programs (JSON)."""
