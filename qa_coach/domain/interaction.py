@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from .call_metrics import CallMetrics
 
 
 class Role(str, Enum):
@@ -112,6 +115,7 @@ class Interaction:
     customer: Person | None = None
     language: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    metrics: CallMetrics | None = None  # timing facts of a recorded call (None for chats)
 
     def __post_init__(self) -> None:
         if not isinstance(self.metadata, MappingProxyType):

@@ -47,9 +47,20 @@ _QUESTION_START = re.compile(
 )
 
 
+# Unpunctuated speech (ASR) hides questions mid-sentence: "...the fourteenth have you worn
+# them outside at all": an auxiliary followed by "you"/"your" reads as a question.
+_INNER_QUESTION = re.compile(
+    r"\b(?:do|did|does|have|has|are|were|can|could|would|will|should)\s+you\b"
+    r"|\b(?:is|was|does|did)\s+(?:it|that|this)\b(?!\s*(?:is|was)\b)"
+    r"|\b(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|do|does|did|has|have|can|would|kind|type|time|model|exactly|long|much|many)\b"
+    r"|\b(?:is that (?:right|correct)|correct|right)\s*$",
+    re.IGNORECASE,
+)
+
+
 def is_question(text: str) -> bool:
     t = text.strip()
-    return t.endswith("?") or bool(_QUESTION_START.match(t))
+    return t.endswith("?") or bool(_QUESTION_START.match(t) or _INNER_QUESTION.search(t))
 
 
 @dataclass(frozen=True)

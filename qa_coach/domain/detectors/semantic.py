@@ -79,6 +79,12 @@ class PhrasesSpec:
         )
 
 
+def is_question(text: str) -> bool:
+    from qa_coach.domain.detectors.lexical import is_question as _is_question
+
+    return _is_question(text)
+
+
 _WORD = re.compile(r"[a-z][a-z']+")
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been
@@ -113,9 +119,10 @@ class ParaphraseSpec:
     """
 
     threshold: float = 0.5
-    min_shared_words: int = 2
+    min_shared_words: int = 3
     lookback_turns: int = 6  # how many earlier customer turns an agent turn may refer to
     min_count: int = 1
+    min_words: int = 5  # shorter units (an order number, "yes") carry no problem to restate
 
     def phrases(self) -> tuple[str, ...]:
         return ()
@@ -129,12 +136,21 @@ class ParaphraseSpec:
         found: list[tuple[float, int, int, str]] = []
         best_any = (-1.0, agent[0], customer[0])
         words = {c: content_words(ctx.units[c].text) for c in customer}
+        # A customer's question is answered, not restated: "was it an estimate?" → "it
+        # was an estimated read" echoes the words without showing understanding.
+        statements = {
+            c for c in customer
+            if len(ctx.units[c].text.split()) >= self.min_words and not is_question(ctx.units[c].text)
+        }
         for a_row, a in enumerate(agent):
             ua = ctx.units[a]
+            if len(ua.text.split()) < self.min_words:
+                continue
             earlier = [
                 (c_col, c)
                 for c_col, c in enumerate(customer)
-                if ctx.units[c].turn_pos < ua.turn_pos
+                if c in statements
+                and ctx.units[c].turn_pos < ua.turn_pos
                 and ua.turn_pos - ctx.units[c].turn_pos <= 2 * self.lookback_turns
             ]
             if not earlier:

@@ -1,0 +1,1 @@
+"""Accuracy measurements that anyone can rerun: scorer agreement, sentiment."""
