@@ -1,0 +1,165 @@
+"""Salesforce LiveChatTranscript records: HTML Body with "( 1m 3s ) Name: text" lines."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+from qa_coach.domain.interaction import Interaction, Person, Role
+
+from ..builder import ConversationBuilder, PendingIter, person
+from ..context import ParseContext, child
+from ..html_text import html_to_text
+from ..jsondoc import as_dict, opt_str
+from .base import ChatFormat
+from .common import conversation_objects, locator
+
+_MESSAGE = re.compile(
+    r"^\(\s*(?:(\d+)\s*h\s*)?(?:(\d+)\s*m\s*)?(?:(\d+)\s*s\s*)?\)\s*([^:]{1,80}?)\s*:\s?(.*)$"
+)
+_MARK = "\u0001SYS\u0001"
+_AGENT_LINE = re.compile(r"^Agent\s+(.+)$")
+_TRANSFER = re.compile(r"Transferred From\s+(.+?)\s+To\s+(.+)$", re.IGNORECASE)
+_BOT_NAME = re.compile(r"\b(chat)?bot\b|einstein", re.IGNORECASE)
+_STARTED_FORMAT = "%A, %B %d, %Y, %H:%M:%S (%z)"
+
+
+def _is_transcript(obj: Any) -> bool:
+    if not isinstance(obj, dict) or not isinstance(obj.get("Body"), str):
+        return False
+    attrs = obj.get("attributes")
+    return (isinstance(attrs, dict) and attrs.get("type") == "LiveChatTranscript") or any(
+        k in obj for k in ("StartTime", "ChatDuration", "EndTime")
+    )
+
+
+def claims(data: Any) -> bool:
+    if isinstance(data, dict) and isinstance(data.get("records"), list) and data["records"]:
+        return _is_transcript(data["records"][0])
+    return _is_transcript(data)
+
+
+def parse(data: Any, ctx: ParseContext) -> PendingIter:
+    for where, obj in conversation_objects(ctx, data, "records", _is_transcript):
+        yield locator(where), (lambda w=where, o=obj: _transcript(ctx, w, o))
+
+
+def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
+    record = as_dict(ctx, obj, where)
+    record_id = opt_str(ctx, record, "Id", where)
+    label = f"transcript {record_id}" if record_id else "transcript"
+    b = ConversationBuilder(ctx, locator(where), label)
+    bw = child(where, "Body")
+    body = opt_str(ctx, record, "Body", where)
+    if body is None:
+        raise ctx.error(bw, "missing")
+    started = ctx.optional_timestamp(record.get("StartTime"), child(where, "StartTime"))
+    owner = record.get("Owner") if isinstance(record.get("Owner"), dict) else {}
+    rep = person(opt_str(ctx, owner, "Name", child(where, "Owner")), opt_str(ctx, record, "OwnerId", where))
+    agents = {rep.name} if rep and rep.name else set()
+    origin_name = None
+    current: dict[str, Any] | None = None
+    pending: list[dict[str, Any]] = []
+    for number, line in enumerate(_body_lines(body), start=1):
+        if line.startswith(_MARK):
+            line = line[len(_MARK) :]
+            if line.startswith("Chat Started:"):
+                started = started or _chat_started(ctx, line, bw)
+            elif line.startswith("Chat Origin:"):
+                origin_name = line.split(":", 1)[1].strip()
+            elif m := _AGENT_LINE.match(line):
+                agents.add(m.group(1).strip())
+            else:
+                if m := _TRANSFER.search(line):
+                    agents.update(n.strip() for n in m.groups())
+                pending.append(
+                    {
+                        "role": Role.SYSTEM,
+                        "name": None,
+                        "offset": current["offset"] if current else None,
+                        "text": line,
+                    }
+                )
+            current = None
+            continue
+        m = _MESSAGE.match(line)
+        if m:
+            h, mins, secs, name, text = m.groups()
+            offset = float(int(h or 0) * 3600 + int(mins or 0) * 60 + int(secs or 0))
+            current = {"role": None, "name": name.strip(), "offset": offset, "text": text}
+            pending.append(current)
+        elif current is not None:
+            current["text"] += "\n" + line
+        else:
+            raise ctx.error(
+                f"{bw}, line {number}", f"text before the first '( 0s ) Name: message' line: '{line[:60]}'"
+            )
+    customer = None
+    for msg in pending:
+        role = msg["role"] or _role(msg["name"], agents)
+        # "Visitor" is Salesforce's word for an anonymous customer, not a name.
+        speaker = Person(name=msg["name"]) if msg["name"] and msg["name"] != "Visitor" else None
+        if role is Role.CUSTOMER and customer is None and speaker is not None:
+            customer = speaker
+        stamp = started + timedelta(seconds=msg["offset"]) if started and msg["offset"] is not None else None
+        b.add(role, msg["text"], timestamp=stamp, offset=msg["offset"], speaker=speaker)
+    contact = record.get("Contact") if isinstance(record.get("Contact"), dict) else {}
+    customer = (
+        person(
+            opt_str(ctx, contact, "Name", child(where, "Contact")), opt_str(ctx, record, "ContactId", where)
+        )
+        or customer
+    )
+    ended = ctx.optional_timestamp(record.get("EndTime"), child(where, "EndTime"))
+    metadata = {
+        "name": opt_str(ctx, record, "Name", where),
+        "status": opt_str(ctx, record, "Status", where),
+        "duration": record.get("ChatDuration"),
+        "ended_at": ended.isoformat() if ended else None,
+        "case_id": opt_str(ctx, record, "CaseId", where),
+        "origin": origin_name,
+    }
+    return b.build(
+        id=record_id,
+        representative=rep,
+        customer=customer,
+        started_at=started,
+        origin=started,
+        metadata=metadata,
+    )
+
+
+def _body_lines(body: str) -> list[str]:
+    """Body as text lines; centred paragraphs (Salesforce's event lines) start with _MARK."""
+    soup = BeautifulSoup(body, "html.parser")
+    for p in soup.find_all("p", align="center"):
+        p.replace_with(f"\n{_MARK}{p.get_text(' ', strip=True)}\n")
+    return [line for line in html_to_text(str(soup)).split("\n") if line.strip()]
+
+
+def _chat_started(ctx: ParseContext, line: str, where: str) -> datetime:
+    value = line.split(":", 1)[1].strip()
+    try:
+        return datetime.strptime(value, _STARTED_FORMAT)
+    except ValueError:
+        return ctx.timestamp(value, where)
+
+
+def _role(name: str, agents: set[str]) -> Role:
+    if _BOT_NAME.search(name):
+        return Role.BOT
+    if name in agents:
+        return Role.AGENT
+    return Role.CUSTOMER
+
+
+FORMAT = ChatFormat(
+    "salesforce-livechat",
+    "Salesforce LiveChatTranscript records JSON: HTML Body with '( 12s ) Name: text' lines, StartTime, ChatDuration",
+    "json",
+    claims,
+    parse,
+)

@@ -1,0 +1,115 @@
+"""Zendesk messaging (Sunshine Conversations) events: author.type, content, created_at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qa_coach.domain.interaction import Channel, Interaction, Role
+
+from ..builder import ConversationBuilder, PendingIter, channel_from, person
+from ..context import ParseContext, child
+from ..jsondoc import as_dict, as_list, opt_str
+from .base import ChatFormat
+from .common import has_list_of_dicts, locator
+
+_ROLES = {
+    "user": Role.CUSTOMER,
+    "end-user": Role.CUSTOMER,
+    "customer": Role.CUSTOMER,
+    "agent": Role.AGENT,
+    "business": Role.AGENT,
+    "bot": Role.BOT,
+    "system": Role.SYSTEM,
+}
+_EVENT_KEYS = ("events", "messages")
+
+
+def _is_event(e: dict) -> bool:
+    return isinstance(e.get("author"), dict) and "type" in e["author"] and "content" in e
+
+
+def _events_key(obj: Any) -> str | None:
+    return next((k for k in _EVENT_KEYS if has_list_of_dicts(obj, k, _is_event)), None)
+
+
+def claims(data: Any) -> bool:
+    if isinstance(data, dict) and isinstance(data.get("conversations"), list) and data["conversations"]:
+        return _events_key(data["conversations"][0]) is not None
+    return _events_key(data) is not None
+
+
+def parse(data: Any, ctx: ParseContext) -> PendingIter:
+    if isinstance(data, list):
+        items = [(child("", i), c) for i, c in enumerate(data)]
+    elif isinstance(data, dict) and "conversations" in data and _events_key(data) is None:
+        items = [
+            (child("conversations", i), c)
+            for i, c in enumerate(as_list(ctx, data["conversations"], "conversations"))
+        ]
+    elif isinstance(data, dict):
+        items = [("", data)]
+    else:
+        raise ctx.error(
+            "top level", "not a Zendesk messaging export: expected an object with events[] or messages[]"
+        )
+    for where, obj in items:
+        yield locator(where), (lambda w=where, o=obj: _conversation(ctx, w, o))
+
+
+def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
+    conv = as_dict(ctx, obj, where)
+    key = next((k for k in _EVENT_KEYS if k in conv), None)
+    if key is None:
+        raise ctx.error(where or "top level", "no events[] or messages[] list in this conversation")
+    conv_id = opt_str(ctx, conv, "id", where) or opt_str(ctx, conv, "conversation_id", where)
+    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
+    ew_all = child(where, key)
+    for i, raw in enumerate(as_list(ctx, conv[key], ew_all)):
+        ew = child(ew_all, i)
+        event = as_dict(ctx, raw, ew)
+        aw = child(ew, "author")
+        author = as_dict(ctx, event.get("author"), aw)
+        kind = (opt_str(ctx, author, "type", aw) or "").lower()
+        if kind not in _ROLES:
+            raise ctx.error(
+                child(aw, "type"), f"unknown author type '{kind}' (expected one of: {', '.join(_ROLES)})"
+            )
+        name = (
+            opt_str(ctx, author, "display_name", aw)
+            or opt_str(ctx, author, "displayName", aw)
+            or opt_str(ctx, author, "name", aw)
+        )
+        ident = (
+            opt_str(ctx, author, "id", aw)
+            or opt_str(ctx, author, "user_id", aw)
+            or opt_str(ctx, author, "userId", aw)
+        )
+        speaker = person(name, ident, opt_str(ctx, author, "email", aw))
+        stamp_key = "created_at" if "created_at" in event else "received"
+        stamp = ctx.optional_timestamp(event.get(stamp_key), child(ew, stamp_key))
+        b.add(
+            _ROLES[kind],
+            _content_text(ctx, event.get("content"), child(ew, "content")),
+            timestamp=stamp,
+            speaker=speaker,
+            source_id=opt_str(ctx, event, "id", ew),
+        )
+    raw_channel = opt_str(ctx, conv, "channel", where)
+    metadata = {"subject": opt_str(ctx, conv, "subject", where), "source_channel": raw_channel}
+    return b.build(id=conv_id, channel=channel_from(raw_channel, Channel.MESSAGING), metadata=metadata)
+
+
+def _content_text(ctx: ParseContext, content: Any, where: str) -> str | None:
+    if content is None or isinstance(content, str):
+        return content
+    content = as_dict(ctx, content, where)
+    return opt_str(ctx, content, "text", where) or opt_str(ctx, content, "altText", where)
+
+
+FORMAT = ChatFormat(
+    "zendesk-messaging",
+    "Zendesk messaging / Sunshine Conversations events JSON: author.type user/agent/bot, content, created_at",
+    "json",
+    claims,
+    parse,
+)
