@@ -125,10 +125,10 @@ _CRITERION_FIELDS = {
     "id", "name", "description", "weight", "bonus", "answers", "critical", "fail_answers",
     "signals", "rules", "otherwise", "na_when", "na_reason", "coaching_tip",
 }
-_SCOPE_FIELDS = {"speaker", "first", "last"}
+_SCOPE_FIELDS = {"speaker", "first", "last", "substantive"}
 _DETECTOR_FIELDS: dict[str, set[str]] = {
     "phrases": _SCOPE_FIELDS | {"exemplars", "negative_exemplars", "threshold", "min_count", "label"},
-    "pattern": _SCOPE_FIELDS | {"patterns", "min_count"},
+    "pattern": _SCOPE_FIELDS | {"patterns", "exclude", "min_count"},
     "question": _SCOPE_FIELDS | {"exclude", "exclude_threshold", "relevant_to_customer", "relevance", "min_count"},
     "paraphrase": {"threshold", "min_shared_words", "lookback_turns", "min_count"},
     "sentiment": _SCOPE_FIELDS | {"at_least", "at_most", "aggregate"},
@@ -332,7 +332,8 @@ class _Validator:
         if first is not None and last is not None:
             self.err(path, node, "give either 'first' or 'last', not both")
             return None
-        return Scope(speaker, first, last)
+        substantive = self.field(node, path, "substantive", _bool, required=False, default=False)
+        return Scope(speaker, first, last, bool(substantive))
 
     def detector(self, node: Any, path: str, parent: Any, key: str) -> Any:
         if not _ID.match(key):
@@ -364,6 +365,7 @@ class _Validator:
                     patterns=tuple(f("patterns", _regexes, required=True) or ()),
                     scope=self.scope(node, path, Role.AGENT) or Scope(),
                     min_count=f("min_count", _count, 1),
+                    exclude=tuple(f("exclude", _regexes, []) or ()),
                 )
             elif kind == "question":
                 spec = DETECTOR_TYPES[kind](

@@ -28,6 +28,7 @@ class Unit:
     role_pos: int  # k-th turn of this speaker, from 0
     role_from_end: int  # k-th turn of this speaker counting from the last, from 0
     primary: bool = True  # False for a clause cut out of a longer sentence
+    substantive_from_end: int | None = None  # like role_from_end, skipping courtesy replies
 
 
 _CLAUSE_BREAK = re.compile(r"\s*[,;:\u2013\u2014]\s+|\s+-\s+|\s+(?=(?:but|and|so|because)\s)", re.IGNORECASE)
@@ -58,29 +59,55 @@ def split_units(text: str) -> list[str]:
     return out
 
 
+# A whole turn that only answers "anything else?" or says goodbye: it tells nothing about
+# how the customer feels about the outcome ("no that's all" is not a negative verdict).
+COURTESY_REPLY = re.compile(
+    r"^\W*(?:(?:no|nope|nah|yes|yeah|yep|ok(?:ay)?|alright|all right|um+|uh+|oh)\W+)*"
+    r"(?:that'?s (?:all|it|everything)(?: for (?:now|today))?|i'?m (?:good|fine|all set)|all good|nothing else|"
+    r"bye(?:-bye)?|good ?bye|you too|have a (?:good|nice|great) (?:one|day))"
+    r"(?:\W+(?:thanks?|thank you|thx|ty|bye|again|so much|that'?s (?:all|it)|you too|[A-Z][a-z]+))*\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_courtesy_reply(text: str) -> bool:
+    return len(text.split()) <= 8 and bool(COURTESY_REPLY.match(text.strip()))
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Which turns a detector looks at: a speaker and, optionally, their first/last N turns."""
+    """Which turns a detector looks at: a speaker and, optionally, their first/last N turns.
+
+    With ``substantive``, turns that are only a courtesy reply ("no that's all, thanks")
+    are skipped, so ``last: 1`` is the last turn that says something about the outcome.
+    """
 
     speaker: Role | None = Role.AGENT  # None: both parties
     first: int | None = None
     last: int | None = None
+    substantive: bool = False
 
     def admits(self, unit: Unit) -> bool:
         if self.speaker is not None and unit.turn.role is not self.speaker:
             return False
         if self.first is not None and unit.role_pos >= self.first:
             return False
-        if self.last is not None and unit.role_from_end >= self.last:
+        if self.substantive:
+            if unit.substantive_from_end is None:
+                return False
+            if self.last is not None and unit.substantive_from_end >= self.last:
+                return False
+        elif self.last is not None and unit.role_from_end >= self.last:
             return False
         return True
 
     def describe(self) -> str:
         who = self.speaker.value if self.speaker else "any speaker"
+        kind = " substantive" if self.substantive else ""
         if self.first is not None:
             return f"{who}'s first {self.first} turn(s)"
         if self.last is not None:
-            return f"{who}'s last {self.last} turn(s)"
+            return f"{who}'s last {self.last}{kind} turn(s)"
         return f"{who}'s turns"
 
 
@@ -165,15 +192,21 @@ def turn_evidence(turn: Turn, signal: str) -> Evidence:
 def build_units(interaction: Interaction) -> list[Unit]:
     party = interaction.party_turns
     counts = {r: sum(1 for t in party if t.role is r) for r in (Role.AGENT, Role.CUSTOMER)}
+    substantive = [not is_courtesy_reply(t.text) for t in party]
+    sub_left = {r: sum(1 for t, s in zip(party, substantive) if s and t.role is r) for r in counts}
     seen = {Role.AGENT: 0, Role.CUSTOMER: 0}
     units: list[Unit] = []
     for pos, turn in enumerate(party):
         k = seen[turn.role]
         seen[turn.role] += 1
+        sub_from_end = None
+        if substantive[pos]:
+            sub_left[turn.role] -= 1
+            sub_from_end = sub_left[turn.role]
         for text in split_units(turn.text):
-            units.append(Unit(turn, text, pos, k, counts[turn.role] - 1 - k))
+            units.append(Unit(turn, text, pos, k, counts[turn.role] - 1 - k, True, sub_from_end))
             for clause in split_clauses(text):
-                units.append(Unit(turn, clause, pos, k, counts[turn.role] - 1 - k, primary=False))
+                units.append(Unit(turn, clause, pos, k, counts[turn.role] - 1 - k, False, sub_from_end))
     return units
 
 

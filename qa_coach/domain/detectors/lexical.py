@@ -13,15 +13,20 @@ from qa_coach.domain.detectors.semantic import content_words
 
 @dataclass(frozen=True)
 class PatternSpec:
-    """Hit when a turn in scope matches one of the regular expressions (case-insensitive)."""
+    """Hit when a sentence in scope matches one of the regular expressions
+    (case-insensitive) and none of the ``exclude`` ones ("sorry, could you repeat that"
+    is not an apology)."""
 
     patterns: tuple[str, ...]
     scope: Scope = Scope()
     min_count: int = 1
+    exclude: tuple[str, ...] = ()
     compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    excluded: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", tuple(re.compile(p, re.IGNORECASE) for p in self.patterns))
+        object.__setattr__(self, "excluded", tuple(re.compile(p, re.IGNORECASE) for p in self.exclude))
 
     def phrases(self) -> tuple[str, ...]:
         return ()
@@ -29,6 +34,8 @@ class PatternSpec:
     def detect(self, ctx: ScoringContext) -> Detection:
         hits = []
         for i in ctx.select(self.scope):
+            if any(rx.search(ctx.units[i].text) for rx in self.excluded):
+                continue
             for rx in self.compiled:
                 m = rx.search(ctx.units[i].text)
                 if m:

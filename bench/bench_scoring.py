@@ -1,0 +1,147 @@
+"""Scoring throughput on 20-turn chats with the models loaded: ours vs a naive pipeline.
+
+ours      LocalTextSignals: one encoder pass per text shared by the embedding and the
+          sentiment branch, length-sorted batches, texts de-duplicated; the scorer sends
+          the texts of a whole batch of chats to the model at once (score_many).
+baseline  the straightforward pipeline: each chat scored on its own, each text encoded
+          on its own (sentence-transformers encode) and a second, separate pass of the
+          sentiment model per text.
+Both use the same rubric, the same scorer and the same chats, in the same run, with
+cold caches. Also reports cold start (a fresh process: import, load, score one chat)
+and peak memory. Run: .venv/bin/python bench/bench_scoring.py [--chats 200] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.chatgen import make_chats  # noqa: E402
+from qa_coach.domain.scoring import Scorer  # noqa: E402
+from qa_coach.domain.signals import Sentiment, TextAnalysis  # noqa: E402
+from qa_coach.ml.encoder import encoder_dir, load_encoder  # noqa: E402
+from qa_coach.ml.sentiment_model import load_branch, mean_pool, run_layers, trunk  # noqa: E402
+from qa_coach.ml.text_signals import LocalTextSignals  # noqa: E402
+from qa_coach.rubric_loader import load_rubric  # noqa: E402
+
+
+class NaiveSignals:
+    """One text at a time: an embedding pass, then a separate full sentiment pass."""
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.st = SentenceTransformer(str(encoder_dir()), device="cpu")
+        enc = load_encoder()
+        self.bert, self.tok = enc.model, enc.tokenizer
+        self.branch = load_branch(self.bert)
+        self.split = len(self.bert.encoder.layer) - self.branch.top_k
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.st.encode(t, normalize_embeddings=True) for t in texts]).astype(np.float32)
+
+    def _sentiment(self, text: str) -> Sentiment:
+        b = self.tok([text], return_tensors="pt", truncation=True, max_length=128)
+        with torch.inference_mode():
+            lower, mask4d = trunk(self.bert, b["input_ids"], b["attention_mask"], self.split)
+            out = run_layers(self.branch.layers, lower, mask4d)
+            p = torch.softmax(self.branch.head(mean_pool(out, b["attention_mask"])), -1)[0].tolist()
+        return Sentiment(*p)
+
+    def analyze(self, texts: Sequence[str]) -> TextAnalysis:
+        return TextAnalysis(self.embed(texts), tuple(self._sentiment(t) for t in texts))
+
+
+def cold_start() -> dict[str, float]:
+    code = (
+        "import time,resource;t=time.perf_counter();import qa_coach;"
+        "from qa_coach.ingest import import_text;"
+        "i=import_text('Agent: Hello, this is Sam, how can I help?\\nCustomer: My router is broken.\\nAgent: Sorry about that!',format='text');"
+        "c=qa_coach.score(i);print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return {"seconds": float(out[0]), "peak_rss_mb": float(out[1])}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chats", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rubric = load_rubric()
+    enc = load_encoder()
+    branch = load_branch(enc.model)
+    naive = NaiveSignals()
+    ours_times, base_times, single_times = [], [], []
+    for run in range(args.runs):
+        chats = make_chats(args.chats, seed=100 + run)  # new texts every run: cold caches
+        signals = LocalTextSignals(enc, branch)
+        scorer = Scorer(rubric, signals)
+        t = time.perf_counter()
+        ours_cards = scorer.score_many(chats)
+        ours_times.append(time.perf_counter() - t)
+
+        signals1 = LocalTextSignals(enc, branch)
+        scorer1 = Scorer(rubric, signals1)
+        t = time.perf_counter()
+        for c in chats:
+            scorer1.score(c)
+        single_times.append(time.perf_counter() - t)
+
+        base = Scorer(rubric, naive)
+        n_base = max(20, args.chats // 5)  # the naive pipeline is slow: time a subset
+        t = time.perf_counter()
+        base_cards = [base.score(c) for c in chats[:n_base]]
+        base_times.append((time.perf_counter() - t) * args.chats / n_base)
+        same = sum(
+            a.answer == b.answer
+            for ca, cb in zip(ours_cards, base_cards)
+            for a, b in zip(ca.results, cb.results)
+        ) / sum(len(c.results) for c in base_cards)
+    ours = args.chats / statistics.median(ours_times)
+    single = args.chats / statistics.median(single_times)
+    base = args.chats / statistics.median(base_times)
+    cold = cold_start()
+    result = {
+        "chats": args.chats,
+        "turns_per_chat": 20,
+        "runs": args.runs,
+        "torch_threads": torch.get_num_threads(),
+        "ours_batched_chats_per_s": round(ours, 1),
+        "ours_one_at_a_time_chats_per_s": round(single, 1),
+        "baseline_chats_per_s": round(base, 2),
+        "ratio_batched_vs_baseline": round(ours / base, 1),
+        "ratio_one_at_a_time_vs_baseline": round(single / base, 1),
+        "answers_same_as_baseline": round(same, 4),
+        "cold_start_s": round(cold["seconds"], 2),
+        "cold_start_peak_rss_mb": round(cold["peak_rss_mb"]),
+        "bench_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"Scoring {args.chats} unique 20-turn chats, {args.runs} runs, {torch.get_num_threads()} torch threads (medians)")
+    print(f"  ours, batched (score_many)     {ours:8.1f} chats/s")
+    print(f"  ours, one chat at a time       {single:8.1f} chats/s")
+    print(f"  baseline, naive per-text       {base:8.2f} chats/s")
+    print(f"  ratio ours/baseline            {ours / base:8.1f}x  (one at a time: {single / base:.1f}x)")
+    print(f"  same answers as baseline       {same:8.2%}")
+    print(f"  cold start (fresh process: import, load models, score one chat)  {cold['seconds']:.2f} s, peak RSS {cold['peak_rss_mb']:.0f} MB")
+    print(f"  peak RSS of this benchmark process  {result['bench_process_peak_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()
