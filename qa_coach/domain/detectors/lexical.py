@@ -59,6 +59,8 @@ _QUESTION_START = re.compile(
 _INNER_QUESTION = re.compile(
     r"\b(?:do|did|does|have|has|are|were|can|could|would|will|should)\s+you\b"
     r"|\b(?:is|was|does|did)\s+(?:it|that|this)\b(?!\s*(?:is|was)\b)"
+    r"|\b(?:is|are|was|were)\s+(?:he|she|they|there any)\b"
+    r"|\b(?:is|are)\s+the\s+\w+\s+(?:still|showing|working|doing|on|off|plugged|connected|blinking|charging|saying)\b"
     r"|\b(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|do|does|did|has|have|can|would|kind|type|time|model|exactly|long|much|many)\b"
     r"|\b(?:is that (?:right|correct)|correct|right)\s*$",
     re.IGNORECASE,
