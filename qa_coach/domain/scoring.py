@@ -175,12 +175,10 @@ def _rationale(names: list[tuple[str, bool]], detection) -> str:
 
 def _evidence(names: list[tuple[str, bool]], detection) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
-    seen: set[tuple[int, str]] = set()
     for name, _ in _unique(names):
         for ev in detection(name).evidence:
-            key = (ev.turn_index, ev.quote)
-            if key not in seen:
-                seen.add(key)
+            # a clause repeats part of its sentence: keep one quote per stretch of a turn
+            if not any(e.turn_index == ev.turn_index and (ev.quote in e.quote or e.quote in ev.quote) for e in out):
                 out.append(ev)
     out.sort(key=lambda e: e.turn_index)
     return tuple(out[:MAX_EVIDENCE])
