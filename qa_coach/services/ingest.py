@@ -1,0 +1,229 @@
+"""Ingest as independent jobs: one file in, its interactions stored (whole or not at all).
+
+A job is idempotent: the file's SHA-256 is recorded in the same transaction as its
+interactions, and each conversation's content hash is unique, so a job killed half-way
+leaves nothing and a rerun stores each file exactly once. :class:`IngestJob` is plain,
+picklable data and :func:`run_ingest_job` needs nothing but it, so another process (or a
+task queue worker) can run jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from qa_coach.domain.errors import InputError
+from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.scorecard import Scorecard
+from qa_coach.domain.scoring import NothingToScoreError
+from qa_coach.domain.signals import TextSignals
+from qa_coach.storage import repositories as repo
+from qa_coach.storage.models import IngestedFile, utcnow
+
+from .access import Sessions, audit, require_rep, require_role, unit_of_work
+from .errors import ValidationError
+from .records import IngestOutcome
+from .rubrics import usable_rubric_version
+from .scoring import scorer_for
+
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".mp4"})
+Importer = Callable[[Path], list[Interaction]]
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    database_url: str
+    user_id: int
+    path: str
+    rubric_version_id: int
+    representative: str | None = None  # id, email or name; None: match each conversation's agent
+    format: str | None = None
+    schema: str | None = None  # PostgreSQL schema (tests)
+    audio_dir: str | None = None
+
+
+def run_ingest_job(job: IngestJob, *, signals: TextSignals | None = None,
+                   importers: Mapping[str, Importer] | None = None) -> IngestOutcome:
+    """Run one job in this process (builds its own database connection)."""
+    from qa_coach.storage.database import Database
+
+    db = _databases.get((job.database_url, job.schema))
+    if db is None:
+        db = _databases[(job.database_url, job.schema)] = Database(job.database_url, schema=job.schema)
+    return ingest_file(
+        db.session_factory(), job.user_id, Path(job.path), rubric_version_id=job.rubric_version_id,
+        representative=job.representative, format=job.format, signals=signals, importers=importers,
+        audio_dir=Path(job.audio_dir) if job.audio_dir else None,
+    )
+
+
+_databases: dict = {}
+
+
+def ingest_many(jobs: Iterable[IngestJob], **kwargs) -> Iterator[IngestOutcome]:
+    for job in jobs:
+        yield run_ingest_job(job, **kwargs)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_interactions(path: Path, format: str | None, importers: Mapping[str, Importer] | None) -> list[Interaction]:
+    suffix = path.suffix.lower()
+    if importers and suffix in importers:
+        return importers[suffix](path)
+    if suffix in AUDIO_SUFFIXES and format in (None, "audio"):
+        from qa_coach.ingest.audio import transcribe_call
+
+        return [transcribe_call(path)]
+    from qa_coach.ingest import import_conversations
+
+    return import_conversations(path, format=format)
+
+
+def ingest_file(
+    sessions: Sessions, user_id: int, path: Path, *, rubric_version_id: int,
+    representative: str | None = None, format: str | None = None, signals: TextSignals | None = None,
+    importers: Mapping[str, Importer] | None = None, audio_dir: Path | None = None,
+) -> IngestOutcome:
+    """Import, score and store one file. Errors in the file come back as a failed outcome
+    (never half-stored); permission and setup errors are raised."""
+    name = str(path)
+    try:
+        if not path.is_file():
+            raise InputError(name, None, "file not found")
+        sha = file_sha256(path)
+        with unit_of_work(sessions, user_id) as (s, actor):
+            require_role(actor, "admin", "reviewer", "coach", action="ingest interactions")
+            version = usable_rubric_version(s, rubric_version_id)
+            rubric = repo.rubric_of(version)
+            if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
+                return IngestOutcome(name, "already stored")
+            fixed_rep = _resolve_rep(s, representative, name) if representative is not None else None
+        interactions = read_interactions(path, format, importers)
+        cards = scorer_for(rubric, signals).score_many(interactions)
+        audio_rel = _store_audio(path, sha, audio_dir) if path.suffix.lower() in AUDIO_SUFFIXES else None
+        for attempt in range(2):
+            try:
+                with unit_of_work(sessions, user_id) as (s, actor):
+                    return _store(s, actor, name, sha, interactions, cards, version.id, fixed_rep, audio_rel)
+            except IntegrityError:
+                # Another worker stored this file, or one of its conversations, at the same
+                # moment: the file is done, or the retry skips the conversation it stored.
+                with sessions.begin() as s:
+                    if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
+                        return IngestOutcome(name, "already stored")
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+    except InputError as exc:
+        return IngestOutcome(name, "failed", error=str(exc))
+    except NothingToScoreError as exc:
+        return IngestOutcome(name, "failed", error=f"{name}: {exc}")
+    except OSError as exc:
+        return IngestOutcome(name, "failed", error=f"{name}: cannot read the file ({exc.strerror or exc})")
+
+
+def _resolve_rep(s, key: str, source: str, where: str | None = None) -> int:
+    rep = repo.find_representative(s, key)
+    if rep is None:
+        raise InputError(source, where, f"unknown representative {key!r}: add them first (qa-coach db add-rep)")
+    return rep.id
+
+
+def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_rep, audio_rel) -> IngestOutcome:
+    now = utcnow()
+    reps: list[int] = []
+    for it in interactions:
+        if fixed_rep is not None:
+            rep_id = fixed_rep
+        else:
+            person = it.representative
+            key = (person.email or person.name or person.id) if person else None
+            if not key:
+                raise InputError(name, it.source.locator, "no representative named: pass --rep")
+            rep_id = _resolve_rep(s, key, name, it.source.locator)
+        require_rep(s, actor, rep_id, action="ingest for this representative")
+        reps.append(rep_id)
+    file_row = IngestedFile(sha256=sha, name=name, interaction_count=len(interactions), ingested_by=actor.user_id)
+    s.add(file_row)
+    s.flush()
+    ids, duplicates = _insert_scored(s, interactions, cards, reps, rubric_version_id, file_row.id, audio_rel, now)
+    audit(s, actor, "ingest", "file", file_row.id, name=name, sha256=sha, interactions=ids, duplicates=duplicates)
+    return IngestOutcome(name, "stored", tuple(ids), duplicates)
+
+
+def _insert_scored(s, interactions, cards, reps, rubric_version_id, file_id, audio_rel, now) -> tuple[list[int], int]:
+    """Insert new conversations and their scorecards in two batched flushes; conversations
+    already stored (same content hash) are skipped and counted."""
+    hashes = [repo.codec.content_hash(it) for it in interactions]
+    seen = repo.existing_hashes(s, hashes)
+    rows, fresh_cards, duplicates = [], [], 0
+    for it, card, rep_id, h in zip(interactions, cards, reps, hashes):
+        if h in seen:
+            duplicates += 1
+            continue
+        seen.add(h)
+        rows.append(repo.interaction_values(it, rep_id=rep_id, file_id=file_id, audio_path=audio_rel, now=now,
+                                            content_hash=h))
+        fresh_cards.append(card)
+    return repo.insert_scored(s, rows, fresh_cards, rubric_version_id), duplicates
+
+
+def store_scored(
+    sessions: Sessions, user_id: int, items: Sequence[tuple[Interaction, Scorecard]], *, representative: str,
+    rubric_version_id: int,
+) -> IngestOutcome:
+    """Store conversations already scored elsewhere (e.g. by a worker), in one transaction.
+
+    Each scorecard must come from the given rubric version (checked by its SHA-256);
+    conversations already stored are skipped.
+    """
+    with unit_of_work(sessions, user_id) as (s, actor):
+        require_role(actor, "admin", "reviewer", "coach", action="ingest interactions")
+        version = usable_rubric_version(s, rubric_version_id)
+        for _, card in items:
+            if card.rubric_sha256 != version.sha256:
+                raise ValidationError(
+                    f"scorecard of {card.interaction_id} was made by rubric {card.rubric_id} {card.rubric_version} "
+                    f"({card.rubric_sha256[:12]}), not by rubric version {version.id}; nothing was stored"
+                )
+        rep_id = _resolve_rep(s, representative, "<pre-scored records>")
+        require_rep(s, actor, rep_id, action="ingest for this representative")
+        ids, duplicates = _insert_scored(s, [i for i, _ in items], [c for _, c in items], [rep_id] * len(items),
+                                         version.id, None, None, utcnow())
+        audit(s, actor, "ingest", "records", None, interactions=len(ids), duplicates=duplicates)
+        return IngestOutcome("<pre-scored records>", "stored", tuple(ids), duplicates)
+
+
+def _store_audio(path: Path, sha: str, audio_dir: Path | None) -> str:
+    """Copy the recording into the content-addressed store; returns its relative path."""
+    from qa_coach.storage.config import audio_store_dir
+
+    root = audio_dir or audio_store_dir()
+    rel = Path(sha[:2]) / f"{sha}{path.suffix.lower()}"
+    target = root / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        os.close(fd)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return rel.as_posix()

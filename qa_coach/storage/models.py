@@ -1,0 +1,324 @@
+"""ORM models: the persistent record of a QA team's work.
+
+Every relationship is ``lazy="raise"``: repositories say what they load, nothing loads
+behind their back. Rows never leave the storage/service layer; services return frozen
+dataclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("admin", "reviewer", "coach", "representative")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    representatives: Mapped[list[Representative]] = relationship(back_populates="team", lazy="raise")
+
+
+class Representative(Base):
+    __tablename__ = "representatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="representatives", lazy="raise")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # one of ROLES
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserTeam(Base):
+    """The teams a reviewer or coach works with."""
+
+    __tablename__ = "user_teams"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+
+
+class IngestedFile(Base):
+    """One imported file, recorded in the same transaction as its interactions."""
+
+    __tablename__ = "ingested_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(1000))
+    interaction_count: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class InteractionRow(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_rep_occurred", "representative_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(500))
+    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingested_files.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column()
+    language: Mapped[str | None] = mapped_column(String(20))
+    customer_key: Mapped[str | None] = mapped_column(String(320), index=True)
+    source_path: Mapped[str | None] = mapped_column(String(1000))
+    source_format: Mapped[str] = mapped_column(String(50))
+    source_locator: Mapped[str | None] = mapped_column(String(500))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    turns: Mapped[list[Any]] = mapped_column()
+    metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    call_metrics: Mapped[dict[str, Any] | None] = mapped_column()
+    people: Mapped[dict[str, Any]] = mapped_column(default=dict)  # representative/customer as the source named them
+    audio_path: Mapped[str | None] = mapped_column(String(1000))  # relative to the audio store
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RubricVersion(Base):
+    __tablename__ = "rubric_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_key: Mapped[str] = mapped_column(String(200))  # the rubric's own id
+    name: Mapped[str] = mapped_column(String(300))
+    version: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class AutoScorecard(Base):
+    """One automatic scoring; a rescore adds a row and clears ``is_current`` on the old one.
+
+    ``representative_id`` and ``occurred_at`` are copied from the interaction so that
+    trend queries read one index.
+    """
+
+    __tablename__ = "auto_scorecards"
+    __table_args__ = (
+        Index("ix_auto_scorecards_rep_current", "representative_id", "is_current", "occurred_at", "score"),
+        Index("ix_auto_scorecards_interaction", "interaction_id", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"))
+    occurred_at: Mapped[datetime] = mapped_column()
+    score: Mapped[float | None] = mapped_column(Float)
+    auto_failed: Mapped[bool] = mapped_column(Boolean)
+    min_confidence: Mapped[float] = mapped_column(Float)
+    sections: Mapped[list[Any]] = mapped_column()
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    criteria: Mapped[list[CriterionScore]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="CriterionScore.position"
+    )
+
+
+class CriterionScore(Base):
+    __tablename__ = "criterion_scores"
+    __table_args__ = (UniqueConstraint("scorecard_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("auto_scorecards.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    criterion_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    section: Mapped[str] = mapped_column(String(300))
+    answer: Mapped[str | None] = mapped_column(String(50))
+    answer_label: Mapped[str] = mapped_column(String(100))
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float)
+    na: Mapped[bool] = mapped_column(Boolean)
+    na_reason: Mapped[str | None] = mapped_column(Text)
+    critical: Mapped[bool] = mapped_column(Boolean)
+    failed_critical: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column()
+
+
+class Review(Base):
+    """The human score of an interaction (one per interaction, edited in place).
+
+    ``version`` is SQLAlchemy's optimistic lock: an UPDATE names the version the reviewer
+    loaded, so a concurrent save fails instead of silently overwriting.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), unique=True)
+    scorecard_id: Mapped[int | None] = mapped_column(ForeignKey("auto_scorecards.id"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    answers: Mapped[list[ReviewAnswer]] = relationship(lazy="raise", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReviewAnswer(Base):
+    __tablename__ = "review_answers"
+    __table_args__ = (UniqueConstraint("review_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    criterion_id: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str | None] = mapped_column(String(50))  # None = N/A
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    na: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(200))
+    raised_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, accepted, rejected
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    new_answer: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class CalibrationSession(Base):
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    closed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalibrationScore(Base):
+    """One reviewer's blind score in a calibration session."""
+
+    __tablename__ = "calibration_scores"
+    __table_args__ = (UniqueConstraint("session_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("calibration_sessions.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column()  # criterion id → answer key or None (N/A)
+    score: Mapped[float | None] = mapped_column(Float)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachingSession(Base):
+    __tablename__ = "coaching_sessions"
+    __table_args__ = (Index("ix_coaching_sessions_rep_held", "representative_id", "held_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"))
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    held_at: Mapped[datetime] = mapped_column()
+    focus_criteria: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachingInteraction(Base):
+    __tablename__ = "coaching_interactions"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ActionItem(Base):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,256 @@
+"""Permissions are enforced in the services: every service is tried by users who must not
+get through (a representative reading another's data, a reviewer of another team ...).
+
+``test_every_service_is_covered`` fails when a new public service function is added
+without a crossing attempt here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from qa_coach.services import (
+    analytics,
+    calibration,
+    coaching_report,
+    export,
+    coaching,
+    directory,
+    disputes,
+    ingest,
+    queries,
+    reviews,
+    rubrics,
+    scoring,
+)
+from qa_coach.services.errors import PermissionDeniedError
+from tests.db_fixtures import SIGNALS, build_world, db, pg_shared, rubric_v2, write_chat  # noqa: F401
+
+NOW = datetime.now(timezone.utc)
+SINCE, UNTIL = NOW - timedelta(days=30), NOW + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Setup:
+    w: object
+    ia1: int  # an interaction of rep a1 (team A)
+    ia2: int  # rep a2 (team A)
+    ib1: int  # rep b1 (team B)
+    calib_a1: int  # a calibration session on ia1 (open)
+    coaching_a1: int  # a coaching session of rep a1
+    item_a1: int  # its action item
+    dispute_a1: int  # an open dispute by a1 on ia1
+    tmp: object  # a folder with a new chat file, new.txt
+
+
+@pytest.fixture
+def setup(db, tmp_path):
+    w = build_world(db)
+
+    def put(name, rep, polite):
+        return ingest.ingest_file(w.sessions, w.admin, write_chat(tmp_path, name, "Ann", name, polite=polite),
+                                  rubric_version_id=w.rubric_v1, representative=rep, signals=SIGNALS).interaction_ids[0]
+
+    ia1, ia2, ib1 = put("a1.txt", "alice@example.com", False), put("a2.txt", "arun@example.com", True), put("b1.txt", "bea@example.com", False)
+    reviews.save_review(w.sessions, w.reviewer_a, ia1, {"greeting": "yes"}, expected_version=None)
+    cal = calibration.create_calibration(w.sessions, w.reviewer_a, ia1).id
+    cs = coaching.create_coaching_session(w.sessions, w.coach_a, w.rep_a1, focus_criteria=("empathy",),
+                                          action_items=(coaching.NewActionItem("apologise"),))
+    d = disputes.raise_dispute(w.sessions, w.user_a1, ia1, "empathy", "I apologised")
+    write_chat(tmp_path, "new.txt", "Ann", "new", polite=True)
+    return Setup(w, ia1, ia2, ib1, cal, cs.id, cs.action_items[0].id, d.id, tmp_path)
+
+
+# Each entry tries to read or change rep a1's data (team A) as ``who``.
+ATTEMPTS = {
+    "directory.create_team": lambda s, who: directory.create_team(s.w.sessions, who, "Team X"),
+    "directory.create_representative": lambda s, who: directory.create_representative(
+        s.w.sessions, who, name="X", team_id=s.w.team_a),
+    "directory.create_user": lambda s, who: directory.create_user(
+        s.w.sessions, who, name="X", email="x@x.example", role="admin"),
+    "rubrics.register_rubric": lambda s, who: rubrics.register_rubric(s.w.sessions, who, rubric_v2()),
+    "rubrics.delete_rubric_version": lambda s, who: rubrics.delete_rubric_version(s.w.sessions, who, s.w.rubric_v1),
+    "ingest.ingest_file": lambda s, who: ingest.ingest_file(
+        s.w.sessions, who, s.tmp / "new.txt", rubric_version_id=s.w.rubric_v1, representative="alice@example.com",
+        signals=SIGNALS),
+    "ingest.store_scored": lambda s, who: ingest.store_scored(
+        s.w.sessions, who, _prescored(s), representative="alice@example.com", rubric_version_id=s.w.rubric_v1),
+    "scoring.rescore": lambda s, who: scoring.rescore(s.w.sessions, who, [s.ia1], s.w.rubric_v1, signals=SIGNALS),
+    "reviews.save_review": lambda s, who: reviews.save_review(s.w.sessions, who, s.ia1, {"closing": "no"}, expected_version=1),
+    "reviews.get_review": lambda s, who: reviews.get_review(s.w.sessions, who, s.ia1),
+    "disputes.raise_dispute": lambda s, who: disputes.raise_dispute(s.w.sessions, who, s.ia1, "closing", "unfair"),
+    "disputes.decide_dispute": lambda s, who: disputes.decide_dispute(s.w.sessions, who, s.dispute_a1, accept=False, reason="no"),
+    "calibration.create_calibration": lambda s, who: calibration.create_calibration(s.w.sessions, who, s.ia1),
+    "calibration.submit_calibration": lambda s, who: calibration.submit_calibration(
+        s.w.sessions, who, s.calib_a1, {"greeting": "no", "empathy": "no", "closing": "no"}),
+    "calibration.close_calibration": lambda s, who: calibration.close_calibration(s.w.sessions, who, s.calib_a1),
+    "calibration.get_calibration": lambda s, who: calibration.get_calibration(s.w.sessions, who, s.calib_a1),
+    "calibration.calibration_results": lambda s, who: calibration.calibration_results(s.w.sessions, who, s.calib_a1),
+    "coaching.create_coaching_session": lambda s, who: coaching.create_coaching_session(s.w.sessions, who, s.w.rep_a1),
+    "coaching.acknowledge_coaching": lambda s, who: coaching.acknowledge_coaching(s.w.sessions, who, s.coaching_a1),
+    "coaching.complete_action_item": lambda s, who: coaching.complete_action_item(s.w.sessions, who, s.item_a1),
+    "coaching.update_coaching_notes": lambda s, who: coaching.update_coaching_notes(s.w.sessions, who, s.coaching_a1, notes="x"),
+    "coaching.list_coaching_sessions": lambda s, who: coaching.list_coaching_sessions(s.w.sessions, who, s.w.rep_a1),
+    "queries.list_interactions": lambda s, who: queries.list_interactions(s.w.sessions, who, representative_id=s.w.rep_a1),
+    "queries.get_interaction": lambda s, who: queries.get_interaction(s.w.sessions, who, s.ia1),
+    "queries.audit_log": lambda s, who: queries.audit_log(s.w.sessions, who),
+    "analytics.rep_progress": lambda s, who: analytics.rep_progress(s.w.sessions, who, s.w.rep_a1),
+    "analytics.team_overview": lambda s, who: analytics.team_overview(s.w.sessions, who, s.w.team_a),
+    "analytics.automatic_vs_human": lambda s, who: analytics.automatic_vs_human(s.w.sessions, who, representative_id=s.w.rep_a1),
+    "analytics.contact_kpis": lambda s, who: analytics.contact_kpis(s.w.sessions, who, representative_id=s.w.rep_a1),
+    "analytics.review_sample": lambda s, who: analytics.review_sample(
+        s.w.sessions, who, per_rep=5, since=SINCE, until=UNTIL, team_id=s.w.team_a),
+    "export.export_records": lambda s, who: export.export_records(s.w.sessions, who, representative_id=s.w.rep_a1),
+    "coaching_report.coaching_report_html": lambda s, who: coaching_report.coaching_report_html(s.w.sessions, who, s.w.rep_a1),
+}
+
+def _prescored(s):
+    from qa_coach.ingest import import_conversations
+    from qa_coach.services.scoring import scorer_for
+    from tests.db_fixtures import rubric_v1
+
+    its = import_conversations(s.tmp / "new.txt")
+    return list(zip(its, scorer_for(rubric_v1(), SIGNALS).score_many(its)))
+
+
+# Listing services answer with what the user may see instead of refusing: for these the
+# check is that nothing of rep a1 comes back.
+SCOPED_LISTS = {
+    "directory.list_representatives": lambda s, who: [r.id for r in directory.list_representatives(s.w.sessions, who)],
+    "directory.list_teams": lambda s, who: [t.id for t in directory.list_teams(s.w.sessions, who)],
+    "queries.list_interactions(all)": lambda s, who: [i.id for i in queries.list_interactions(s.w.sessions, who)],
+    "disputes.list_disputes": lambda s, who: [d.interaction_id for d in disputes.list_disputes(s.w.sessions, who)],
+    "coaching.list_coaching_sessions(all)": lambda s, who: [c.representative_id for c in coaching.list_coaching_sessions(s.w.sessions, who)],
+    "analytics.review_sample(all)": lambda s, who: [i for ids in analytics.review_sample(
+        s.w.sessions, who, per_rep=5, since=SINCE, until=UNTIL, include_reviewed=True).values() for i in ids],
+    "analytics.low_confidence_queue(all)": lambda s, who: [i for i, _ in analytics.low_confidence_queue(
+        s.w.sessions, who, threshold=1.01)],
+    "analytics.contact_kpis(all)": lambda s, who: [analytics.contact_kpis(s.w.sessions, who).contacts],
+    "export.export_records(all)": lambda s, who: [r["interaction_id"] for r in export.export_records(s.w.sessions, who)],
+}
+
+OUTSIDERS = ("user_a2", "user_b1", "reviewer_b")  # another rep of the team, a rep of team B, team B's reviewer
+READ_ONLY_FOR_REP = {  # what rep a1 may do with their own data
+    "reviews.get_review", "queries.list_interactions", "queries.get_interaction", "analytics.rep_progress",
+    "analytics.contact_kpis", "coaching.list_coaching_sessions", "coaching.acknowledge_coaching",
+    "coaching.complete_action_item", "disputes.raise_dispute", "export.export_records",
+    "coaching_report.coaching_report_html",
+}
+
+
+@pytest.fixture
+def prepared(setup):
+    return setup
+
+
+# Not about one team's data: who may call these depends on the role alone.
+ROLE_ONLY = {
+    "directory.create_team": ("admin",),
+    "directory.create_representative": ("admin",),
+    "directory.create_user": ("admin",),
+    "rubrics.delete_rubric_version": ("admin",),
+    "queries.audit_log": ("admin",),
+    "rubrics.register_rubric": ("admin", "reviewer_a", "reviewer_b"),
+}
+EVERYONE = ("admin", "reviewer_a", "coach_a", "reviewer_b", "user_a1", "user_a2", "user_b1")
+
+
+def _refused(call) -> bool:
+    try:
+        call()
+    except PermissionDeniedError:
+        return True
+    return False
+
+
+def test_role_only_services_refuse_other_roles(prepared):
+    s = prepared
+    through = [
+        f"{name} as {who}"
+        for name, allowed in sorted(ROLE_ONLY.items())
+        for who in EVERYONE
+        if who not in allowed and not _refused(lambda: ATTEMPTS[name](s, getattr(s.w, who)))
+    ]
+    assert not through, f"got through: {through}"
+    for name, allowed in ROLE_ONLY.items():
+        ATTEMPTS[name](s, getattr(s.w, allowed[-1]))  # the allowed role gets through
+
+
+def test_outsiders_are_refused_by_every_service(prepared):
+    s = prepared
+    through = [
+        f"{name} as {who}"
+        for name in sorted(set(ATTEMPTS) - set(ROLE_ONLY))
+        for who in OUTSIDERS
+        if not _refused(lambda: ATTEMPTS[name](s, getattr(s.w, who)))
+    ]
+    assert not through, f"got through: {through}"
+
+
+def test_the_representative_cannot_act_as_reviewer_coach_or_admin(prepared):
+    s = prepared
+    names = sorted(set(ATTEMPTS) - READ_ONLY_FOR_REP) + ["analytics.review_sample(all)", "analytics.low_confidence_queue(all)"]
+    table = {**ATTEMPTS, **SCOPED_LISTS}
+    through = [name for name in names if not _refused(lambda: table[name](s, s.w.user_a1))]
+    assert not through, f"got through: {through}"
+
+
+def test_the_representative_reaches_their_own_data(prepared):
+    for name in sorted(READ_ONLY_FOR_REP):
+        ATTEMPTS[name](prepared, prepared.w.user_a1)  # raises if refused
+
+
+def test_lists_show_outsiders_nothing_of_another_rep(prepared):
+    s = prepared
+    a1_values = {s.ia1, s.w.rep_a1}
+
+    def seen(name, who):
+        try:
+            return SCOPED_LISTS[name](s, getattr(s.w, who))
+        except PermissionDeniedError:
+            return []
+
+    for name in sorted(SCOPED_LISTS):
+        for who in ("user_b1", "reviewer_b"):
+            got = seen(name, who)
+            if name == "analytics.contact_kpis(all)":
+                assert got == [1], (name, who)  # b1's one interaction only
+            elif name == "directory.list_teams":
+                assert got == [s.w.team_b], (name, who)
+            else:
+                assert not a1_values & set(got), (name, who, got)
+        got_a2 = seen(name, "user_a2")
+        if name.startswith(("queries", "analytics.review", "analytics.low", "disputes", "export")):
+            assert s.ia1 not in got_a2, (name, got_a2)
+        elif name.startswith(("directory.list_rep", "coaching")):
+            assert s.w.rep_a1 not in got_a2, (name, got_a2)
+
+
+def test_team_staff_and_admin_see_team_a(prepared):
+    s = prepared
+    for who in (s.w.reviewer_a, s.w.coach_a, s.w.admin):
+        assert {i.id for i in queries.list_interactions(s.w.sessions, who)} >= {s.ia1, s.ia2}
+        assert queries.get_interaction(s.w.sessions, who, s.ia1).id == s.ia1
+    assert s.ib1 not in {i.id for i in queries.list_interactions(s.w.sessions, s.w.reviewer_a)}
+    assert s.ib1 in {i.id for i in queries.list_interactions(s.w.sessions, s.w.admin)}
+    assert {i.id for i in queries.list_interactions(s.w.sessions, s.w.user_a1)} == {s.ia1}
+
+
+def test_every_service_is_covered():
+    covered = {n.split("(")[0] for n in set(ATTEMPTS) | set(SCOPED_LISTS)}
+    modules = (analytics, calibration, coaching, coaching_report, export, directory, disputes, ingest, queries, reviews, rubrics, scoring)
+    exempt = {"directory.bootstrap_admin", "directory.local_admin", "rubrics.list_rubric_versions",
+              "ingest.run_ingest_job", "ingest.ingest_many"}  # bootstrap; rubric texts are not personal; wrappers of ingest_file
+    public = set()
+    for m in modules:
+        for fname, fn in inspect.getmembers(m, inspect.isfunction):
+            if fn.__module__ == m.__name__ and not fname.startswith("_"):
+                params = list(inspect.signature(fn).parameters)
+                if params[:2] == ["sessions", "user_id"]:
+                    public.add(f"{m.__name__.rsplit('.', 1)[1]}.{fname}")
+    missing = public - covered - exempt
+    assert not missing, f"services without a permission test: {sorted(missing)}"
