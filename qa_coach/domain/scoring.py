@@ -8,12 +8,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from qa_coach.domain.conditions import Condition, deciding_signals, evaluate, signal_names
-from qa_coach.domain.detectors.base import Detection, ScoringContext, build_units
+from qa_coach.domain.detectors.base import Detection, ScoringContext, Unit, build_units
+from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSpec
 from qa_coach.domain.errors import QACoachError
-from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.interaction import Interaction, Role
 from qa_coach.domain.rubric import Criterion, Rubric
 from qa_coach.domain.scorecard import CriterionResult, Evidence, Scorecard, SectionScore
-from qa_coach.domain.signals import TextSignals
+from qa_coach.domain.signals import Sentiment, TextSignals
 
 MAX_EVIDENCE = 4  # quoted turns shown per criterion
 
@@ -39,6 +40,7 @@ class Scorer:
         self._phrase_index = {p: i for i, p in enumerate(phrases)}
         self._phrase_vectors = vectors
         self._groups: dict[tuple[str, ...], np.ndarray] = {}
+        self._sentiment_roles = sentiment_roles(rubric)
 
     def _vectors_for(self, phrases: tuple[str, ...]) -> np.ndarray:
         group = self._groups.get(phrases)
@@ -62,21 +64,44 @@ class Scorer:
             if not units:
                 raise NothingToScoreError(f"{_where(interaction)}: the conversation has no words")
             all_units.append(units)
-        texts = [u.text for units in all_units for u in units]
-        analysis = self.signals.analyze(texts)
+        flat = [u for units in all_units for u in units]
+        vectors, sentiments = self._analyze(flat)
         cards, offset = [], 0
         for interaction, units in zip(interactions, all_units):
             n = len(units)
             ctx = ScoringContext(
                 interaction=interaction,
                 units=units,
-                unit_vectors=analysis.embeddings[offset : offset + n],
-                unit_sentiments=list(analysis.sentiments[offset : offset + n]),
+                unit_vectors=vectors[offset : offset + n],
+                unit_sentiments=sentiments[offset : offset + n],
                 phrase_vectors=self._vectors_for,
             )
             offset += n
             cards.append(self._scorecard(ctx))
         return cards
+
+    def _analyze(self, units: list[Unit]) -> tuple[np.ndarray, list[Sentiment | None]]:
+        """Embeddings for every unit; sentiment only for the whole sentences of the
+        speakers that the rubric's sentiment detectors read (the sentiment branch is the
+        costliest part of the model after the shared trunk)."""
+        need = [u.primary and u.turn.role in self._sentiment_roles for u in units]
+        with_s = [u.text for u, n in zip(units, need) if n]
+        without = [u.text for u, n in zip(units, need) if not n]
+        analysis = self.signals.analyze(with_s) if with_s else None
+        plain = self.signals.embed(without) if without else None
+        dim = (analysis.embeddings if analysis is not None else plain).shape[1]  # type: ignore[union-attr]
+        vectors = np.empty((len(units), dim), dtype=np.float32)
+        sentiments: list[Sentiment | None] = [None] * len(units)
+        i_s = i_p = 0
+        for k, n in enumerate(need):
+            if n:
+                vectors[k] = analysis.embeddings[i_s]  # type: ignore[union-attr]
+                sentiments[k] = analysis.sentiments[i_s]  # type: ignore[union-attr]
+                i_s += 1
+            else:
+                vectors[k] = plain[i_p]  # type: ignore[index]
+                i_p += 1
+        return vectors, sentiments
 
     def _scorecard(self, ctx: ScoringContext) -> Scorecard:
         results = tuple(score_criterion(c, ctx) for c in self.rubric.criteria)
@@ -232,3 +257,18 @@ def used_signals(criterion: Criterion) -> set[str]:
     if criterion.na_when is not None:
         conds.append(criterion.na_when)
     return {n for c in conds for n in signal_names(c)}
+
+
+def sentiment_roles(rubric: Rubric) -> frozenset[Role]:
+    """The speakers whose sentiment some detector of the rubric reads."""
+    roles: set[Role] = set()
+    for c in rubric.criteria:
+        for spec in c.signals.values():
+            scopes = []
+            if isinstance(spec, SentimentSpec):
+                scopes = [spec.scope]
+            elif isinstance(spec, SentimentChangeSpec):
+                scopes = [spec.start, spec.end]
+            for scope in scopes:
+                roles |= {scope.speaker} if scope.speaker else {Role.AGENT, Role.CUSTOMER}
+    return frozenset(roles)

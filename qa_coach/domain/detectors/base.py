@@ -32,7 +32,7 @@ class Unit:
 
 
 _CLAUSE_BREAK = re.compile(r"\s*[,;:\u2013\u2014]\s+|\s+-\s+|\s+(?=(?:but|and|so|because)\s)", re.IGNORECASE)
-MIN_CLAUSE_SPLIT_WORDS = 8  # sentences this long are also matched clause by clause
+MIN_CLAUSE_SPLIT_WORDS = 14  # sentences this long are also matched clause by clause
 
 
 def split_clauses(sentence: str) -> list[str]:
@@ -121,7 +121,7 @@ class ScoringContext:
     interaction: Interaction
     units: list[Unit]
     unit_vectors: np.ndarray  # (len(units), d)
-    unit_sentiments: list[Sentiment]
+    unit_sentiments: list[Sentiment | None]  # None where no detector needs it
     phrase_vectors: Callable[[tuple[str, ...]], np.ndarray]
     _turn_sentiment: dict[int, Sentiment] = field(default_factory=dict)
 
@@ -134,7 +134,7 @@ class ScoringContext:
             idx = [i for i, u in enumerate(self.units) if u.turn.index == turn_index and u.primary]
             weights = np.array([len(self.units[i].text) for i in idx], dtype=float)
             probs = np.array(
-                [[s.negative, s.neutral, s.positive] for s in (self.unit_sentiments[i] for i in idx)]
+                [[s.negative, s.neutral, s.positive] for s in (self.unit_sentiments[i] for i in idx) if s is not None]
             )
             mean = (weights[:, None] * probs).sum(0) / weights.sum()
             self._turn_sentiment[turn_index] = Sentiment(*map(float, mean))
