@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-_COMMAND_MODULES = ("score", "rubric", "evaluate", "transcribe", "db", "ingest", "export", "demo")
+_COMMAND_MODULES = ("score", "rubric", "evaluate", "transcribe", "db", "ingest", "export", "demo", "app")
 
 for _name in _COMMAND_MODULES:
     try:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -70,8 +71,11 @@ class DemoSummary:
 
 
 def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6, per_week: int = 4, seed: int = 0,
-              now: datetime | None = None, signals: TextSignals | None = None) -> DemoSummary:
-    """Create the demo team, its people and history. Refused when the demo team exists."""
+              now: datetime | None = None, signals: TextSignals | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> DemoSummary:
+    """Create the demo team, its people and history. Refused when the demo team exists.
+
+    ``progress(done, total, file_name)`` is called before each file is scored."""
     from qa_coach.ingest import import_conversations
     from qa_coach.rubric_loader import load_rubric
 
@@ -121,7 +125,9 @@ def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6,
             path.write_text(json.dumps({"tickets": tickets}, indent=1), encoding="utf-8")
             jobs.append((path, None))
     interaction_ids: list[int] = []
-    for path, rep in jobs:
+    for n, (path, rep) in enumerate(jobs):
+        if progress is not None:
+            progress(n, len(jobs), path.name)
         outcome = ingest.ingest_file(sessions, user_id, path, rubric_version_id=version.id, representative=rep,
                                      signals=signals)
         if outcome.status == "failed":

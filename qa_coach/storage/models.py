@@ -83,6 +83,9 @@ class User(Base):
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(300))  # argon2id; None: cannot sign in yet
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
 
 
 class UserTeam(Base):

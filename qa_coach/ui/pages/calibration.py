@@ -1,0 +1,72 @@
+"""Calibration: blind scoring by several reviewers, then the comparison."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from qa_coach.services import calibration, dashboard
+from qa_coach.ui.components import interaction_link, pct, plain_errors
+from qa_coach.ui.context import context, current_user
+
+
+def render() -> None:
+    ctx, user = context(), current_user()
+    sessions = dashboard.list_calibrations(ctx.sessions, user.id)
+    if user.role in ("admin", "reviewer"):
+        with st.expander("Start a calibration session"):
+            with st.form("calibration_new"):
+                iid = st.number_input("Interaction id", min_value=1, step=1, key="cal_new_interaction")
+                title = st.text_input("Title", key="cal_new_title")
+                if st.form_submit_button("Start"):
+                    with plain_errors():
+                        rec = calibration.create_calibration(ctx.sessions, user.id, int(iid), title=title)
+                        st.success(f"Calibration session {rec.id} started.")
+    if not sessions:
+        st.info("No calibration sessions yet.")
+        return
+    chosen = st.selectbox("Session", sessions, key="cal_session", format_func=lambda c: (
+        f"{c.id}: {c.title or 'untitled'} (interaction {c.interaction_id})"
+        f"{' · closed' if c.closed else ''}{' · you scored' if c.submitted_by_me else ''}"))
+    interaction_link(chosen.interaction_id)
+    record = calibration.get_calibration(ctx.sessions, user.id, chosen.id)
+    if not chosen.submitted_by_me and not chosen.closed:
+        st.subheader("Your blind score")
+        rubric = dashboard.get_rubric(ctx.sessions, user.id, record.rubric_version_id)
+        with st.form("calibration_form"):
+            for crit in rubric.criteria:
+                opts = ["na", *[o.key for o in crit.options]]
+                labels = {"na": "N/A", **{o.key: o.label for o in crit.options}}
+                st.selectbox(crit.name, opts, index=1, format_func=labels.get, key=f"cal_{crit.id}")
+            if st.form_submit_button("Submit my score"):
+                answers = {c.id: (None if st.session_state[f"cal_{c.id}"] == "na" else st.session_state[f"cal_{c.id}"])
+                           for c in rubric.criteria}
+                with plain_errors():
+                    calibration.submit_calibration(ctx.sessions, user.id, chosen.id, answers)
+                    st.success("Score submitted: the others' scores are now visible.")
+                    record = calibration.get_calibration(ctx.sessions, user.id, chosen.id)
+        if not record.scores:
+            st.caption("The others' scores stay hidden until you submit yours.")
+    if record.scores:
+        st.subheader("Comparison")
+        st.dataframe(pd.DataFrame([{"Reviewer": s.reviewer_id, "Score": pct(s.score), **s.answers}
+                                   for s in record.scores]), hide_index=True, key="cal_scores")
+        if not chosen.closed:
+            st.info("The comparison (alignment, spread) shows once the session is closed.")
+            return _close_button(ctx, user, chosen)
+        summary = calibration.calibration_results(ctx.sessions, user.id, chosen.id)
+        c = st.columns(3)
+        c[0].metric("Alignment", "–" if summary.alignment is None else f"{summary.alignment:.0%}")
+        c[1].metric("Within ±10 points", "–" if summary.share_within_10 is None else f"{summary.share_within_10:.0%}")
+        c[2].metric("Reviewers", f"{summary.reviewers}")
+        st.dataframe(pd.DataFrame([{"Criterion": k, "Alignment": f"{v:.0%}"}
+                                   for k, v in summary.alignment_by_criterion.items()]), hide_index=True,
+                     key="cal_alignment")
+    _close_button(ctx, user, chosen)
+
+
+def _close_button(ctx, user, chosen) -> None:
+    if user.role in ("admin", "reviewer") and not chosen.closed and st.button("Close the session", key="cal_close"):
+        with plain_errors():
+            calibration.close_calibration(ctx.sessions, user.id, chosen.id)
+            st.rerun()

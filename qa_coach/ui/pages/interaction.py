@@ -1,0 +1,195 @@
+"""One interaction: audio, transcript with evidence, sentiment, metrics, scorecard, override, disputes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from qa_coach.domain.interaction import Role
+from qa_coach.services import dashboard, disputes, queries, reviews
+from qa_coach.ui.components import clock, pct, plain_errors
+from qa_coach.ui.context import context, current_user, signals
+
+KEEP = "(automatic)"
+
+
+def _interaction_id() -> int | None:
+    raw = st.query_params.get("id")
+    default = int(raw) if raw and raw.isdigit() else st.session_state.get("interaction_id")
+    value = st.number_input("Interaction id", min_value=1, step=1, value=default, key="interaction_id_input")
+    return int(value) if value else None
+
+
+def render() -> None:
+    ctx, user = context(), current_user()
+    iid = _interaction_id()
+    if iid is None:
+        st.info("Open an interaction from the review queue, the team overview or your interactions.")
+        return
+    detail = queries.get_interaction(ctx.sessions, user.id, iid)
+    it = detail.interaction
+    current = detail.scorecards[0] if detail.scorecards else None
+    card = current.scorecard if current else None
+    st.caption(f"{it.channel.value} · {it.id} · {it.started_at:%Y-%m-%d %H:%M}" if it.started_at else it.id)
+    c = st.columns(3)
+    c[0].metric("Automatic score", pct(card.score) if card else "–")
+    c[1].metric("Human score", pct(detail.review.score) if detail.review else "not reviewed")
+    c[2].metric("Lowest confidence", f"{min((r.confidence for r in card.results), default=1):.2f}" if card else "–")
+
+    chosen = None
+    if card:
+        with_evidence = [r for r in card.results if r.evidence]
+        chosen = st.selectbox("Highlight the evidence of", [None, *with_evidence], key="evidence_criterion",
+                              format_func=lambda r: "(none)" if r is None else f"{r.name}: {r.answer_label}")
+    _audio(detail, chosen)
+    _transcript(it, chosen)
+    _sentiment(iid, it)
+    if it.metrics is not None:
+        st.subheader("Call metrics")
+        st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in _flat(dataclasses.asdict(it.metrics))]),
+                     hide_index=True, key="call_metrics")
+    if card:
+        _scorecard(card)
+        if user.role in ("admin", "reviewer"):
+            _override_form(ctx, user, detail, current)
+    _disputes(ctx, user, detail, card)
+
+
+def _flat(d, prefix=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _flat(v, f"{prefix}{k}.")
+        elif not isinstance(v, (list, tuple)):
+            yield f"{prefix}{k}", v if isinstance(v, (int, float, str)) or v is None else str(v)
+
+
+def _audio(detail, chosen) -> None:
+    if not detail.audio_path:
+        return
+    root = context().audio_dir
+    path = (root / detail.audio_path) if root else None
+    if path is None or not path.is_file():
+        st.warning("The recording is not in the audio store on this machine.")
+        return
+    st.subheader("Recording")
+    start = st.session_state.get("audio_start", 0)
+    if chosen is not None:
+        cols = st.columns(max(1, len(chosen.evidence)))
+        for i, ev in enumerate(chosen.evidence):
+            if ev.start is not None and cols[i].button(f"▶ {clock(ev.start)}", key=f"play_{chosen.criterion_id}_{i}"):
+                start = st.session_state["audio_start"] = int(ev.start)
+    st.audio(str(path), start_time=int(start))
+
+
+def _transcript(it, chosen) -> None:
+    st.subheader("Transcript")
+    marked = {e.turn_index for e in chosen.evidence} if chosen else set()
+    lines = []
+    for t in it.turns:
+        who = {Role.AGENT: "Agent", Role.CUSTOMER: "Customer"}.get(t.role, t.role.value.title())
+        at = clock(t.start) if t.start is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
+        text = t.text.replace("\n", " ")
+        if t.index in marked:
+            text = f":orange-background[{text}]"
+        lines.append(f"**{who}** `{at}` {text}" if at else f"**{who}** {text}")
+    st.markdown("  \n".join(lines))
+    if chosen:
+        for ev in chosen.evidence:
+            st.caption(f"Turn {ev.turn_index} {ev.time}: “{ev.quote}” — {ev.signal}")
+
+
+def _sentiment(iid: int, it) -> None:
+    cache = st.session_state.setdefault("sentiment_cache", {})
+    if iid not in cache:
+        turns = [t for t in it.turns if t.role is Role.CUSTOMER and t.text.strip()]
+        if not turns:
+            cache[iid] = None
+        else:
+            with st.spinner("Reading the customer's sentiment ..."):
+                analysis = signals().analyze([t.text for t in turns])
+            cache[iid] = pd.DataFrame({"turn": [t.index for t in turns],
+                                       "sentiment": [round(s.score, 3) for s in analysis.sentiments]})
+    df = cache[iid]
+    if df is None:
+        return
+    st.subheader("Customer sentiment")
+    st.altair_chart(alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("turn:Q", title="Turn"), y=alt.Y("sentiment:Q", scale=alt.Scale(domain=[-1, 1]),
+                                                 title="negative ← → positive")), width="stretch")
+
+
+def _scorecard(card) -> None:
+    st.subheader(f"Automatic scorecard ({card.rubric_id} {card.rubric_version})")
+    if card.auto_failed:
+        st.error("A critical criterion failed: the score is 0.")
+    st.dataframe(pd.DataFrame([{
+        "Section": r.section, "Criterion": r.name, "Answer": r.answer_label,
+        "Points": "N/A" if r.na else f"{r.points:g} / {r.max_points:g}", "Confidence": round(r.confidence, 2),
+        "Why": r.na_reason if r.na else r.rationale} for r in card.results]), hide_index=True, key="scorecard_table")
+
+
+def _override_form(ctx, user, detail, current) -> None:
+    st.subheader("Reviewer override")
+    rubric = dashboard.get_rubric(ctx.sessions, user.id, current.rubric_version_id)
+    prior = {a.criterion_id: a for a in detail.review.answers} if detail.review else {}
+    with st.form("override_form"):
+        for r in current.scorecard.results:
+            crit = rubric.criterion(r.criterion_id)
+            options = [KEEP, "na", *[o.key for o in crit.options]]
+            labels = {KEEP: f"{KEEP}: {r.answer_label}", "na": "N/A", **{o.key: o.label for o in crit.options}}
+            before = prior.get(r.criterion_id)
+            index = options.index("na" if before.na else before.answer) if before else 0
+            cols = st.columns([2, 3])
+            cols[0].selectbox(r.name, options, index=index, format_func=labels.get, key=f"ov_{r.criterion_id}")
+            cols[1].text_input("Comment", value=before.comment if before else "", key=f"ovc_{r.criterion_id}")
+        st.text_area("Overall comment", value=detail.review.comment if detail.review else "", key="ov_comment")
+        submitted = st.form_submit_button("Save override")
+    if submitted:
+        answers = {}
+        for r in current.scorecard.results:
+            choice = st.session_state[f"ov_{r.criterion_id}"]
+            if choice != KEEP:
+                answers[r.criterion_id] = reviews.CriterionReview(choice, st.session_state[f"ovc_{r.criterion_id}"])
+        if not answers:
+            st.warning("Choose an answer for at least one criterion to override.")
+            return
+        with plain_errors():
+            saved = reviews.save_review(ctx.sessions, user.id, detail.id, answers,
+                                        expected_version=detail.review.version if detail.review else None,
+                                        comment=st.session_state["ov_comment"])
+            st.success(f"Override saved: human score {pct(saved.score)} (automatic score kept).")
+
+
+def _disputes(ctx, user, detail, card) -> None:
+    thread = [d for d in disputes.list_disputes(ctx.sessions, user.id) if d.interaction_id == detail.id]
+    if not thread and user.role != "representative":
+        return
+    st.subheader("Disputes")
+    names = {r.criterion_id: r.name for r in card.results} if card else {}
+    for d in thread:
+        st.markdown(f"**{names.get(d.criterion_id, d.criterion_id)}** · {d.status} · raised "
+                    f"{d.created_at:%Y-%m-%d}: {d.reason}")
+        if d.status != "open":
+            st.caption(f"Decision: {d.decision_reason}" + (f" (new answer: {d.new_answer})" if d.new_answer else ""))
+        elif user.role in ("admin", "reviewer"):
+            with st.form(f"decide_{d.id}"):
+                reason = st.text_input("Reason", key=f"decide_reason_{d.id}")
+                accept = st.radio("Decision", ["accept", "reject"], horizontal=True, key=f"decide_choice_{d.id}")
+                new = st.text_input("New answer (optional, an answer key)", key=f"decide_answer_{d.id}")
+                if st.form_submit_button("Decide"):
+                    with plain_errors():
+                        disputes.decide_dispute(ctx.sessions, user.id, d.id, accept=accept == "accept", reason=reason,
+                                                new_answer=new.strip() or None)
+                        st.success("Decision saved.")
+    if user.role == "representative" and card:
+        with st.form("dispute_form"):
+            crit = st.selectbox("Criterion", [r.criterion_id for r in card.results], format_func=names.get,
+                                key="dispute_criterion")
+            reason = st.text_area("Why do you think this score is wrong?", key="dispute_reason")
+            if st.form_submit_button("Raise dispute"):
+                with plain_errors():
+                    disputes.raise_dispute(ctx.sessions, user.id, detail.id, crit, reason)
+                    st.success("Dispute raised: a reviewer will answer it.")
