@@ -36,11 +36,27 @@ def expand_paths(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
-def load_interactions(path: Path, fmt: str | None) -> list[Interaction]:
+def load_interactions(path: Path, fmt: str | None, *, whisper_model: str = "base", show_progress: bool = False) -> list[Interaction]:
     if path.suffix.lower() in AUDIO_SUFFIXES and fmt in (None, "audio"):
-        from qa_coach.ingest.audio import transcribe_call
+        from tqdm import tqdm
 
-        return [transcribe_call(path)]
+        from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
+        from qa_coach.scoring_service import default_signals
+
+        with tqdm(total=100, desc=f"transcribing {path.name}", unit="%", disable=not show_progress, leave=False) as bar:
+
+            def progress(fraction: float, message: str) -> None:
+                bar.set_postfix_str(message)
+                bar.update(round(100 * fraction) - bar.n)
+
+            return [
+                transcribe_call(
+                    path,
+                    options=TranscribeOptions(model=whisper_model),
+                    progress=progress,
+                    text_signals=default_signals(),
+                )
+            ]
     from qa_coach.ingest import import_conversations
 
     return import_conversations(path, format=fmt)
@@ -52,7 +68,8 @@ def load_interactions(path: Path, fmt: str | None) -> list[Interaction]:
 @click.option("--format", "fmt", default=None, help="Input format, when auto-detection should be overridden.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema: docs/scorecard.schema.json).")
 @click.option("--no-evidence", is_flag=True, help="Text output without the evidence lines.")
-def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, as_json: bool, no_evidence: bool) -> None:
+@click.option("--whisper-model", default="base", show_default=True, help="Speech model for recorded calls: base, tiny.en, or an official Whisper name (needs a network).")
+def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, as_json: bool, no_evidence: bool, whisper_model: str) -> None:
     """Score every conversation in PATHS (files or folders) and print a scorecard for each."""
     from qa_coach.scoring_service import scorer_for
 
@@ -64,7 +81,7 @@ def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, a
     failures: list[str] = []
     for path in files:
         try:
-            interactions = load_interactions(path, fmt)
+            interactions = load_interactions(path, fmt, whisper_model=whisper_model, show_progress=not as_json)
             cards = scorer.score_many(interactions)
         except QACoachError as exc:
             failures.append(str(exc))
@@ -80,6 +97,6 @@ def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, a
     if as_json:
         click.echo(json.dumps({"scorecards": reports, "errors": failures}, indent=2, ensure_ascii=False))
     elif len(files) > 1 or failures:
-        click.echo(f"Scored {len(reports) if as_json else '…'} from {len(files) - len(failures)} of {len(files)} file(s).".replace("… from", "interactions from"), err=True)
+        click.echo(f"Scored {len(files) - len(failures)} of {len(files)} file(s).", err=True)
     if failures:
         raise SystemExit(2)

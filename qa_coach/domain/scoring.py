@@ -55,6 +55,8 @@ class Scorer:
     def score_many(self, interactions: Sequence[Interaction]) -> list[Scorecard]:
         all_units = []
         for interaction in interactions:
+            if interaction.metadata.get("no_speech"):
+                raise NothingToScoreError(f"{_where(interaction)}: no speech was found in the recording; nothing to score")
             if not interaction.has_agent:
                 raise NothingToScoreError(
                     f"{_where(interaction)}: no agent turn to score "

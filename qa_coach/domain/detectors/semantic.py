@@ -185,10 +185,13 @@ class ParaphraseSpec:
             conf = margin_confidence(max(found[0][0], self.threshold + 0.05), self.threshold, 0.05)
             return Detection(True, conf, "the agent restates or refers back to the customer", tuple(evidence))
         sim, a, c = best_any
+        summary = "the agent never restates or refers back to what the customer said"
+        if sim < 0:  # no agent sentence came after a customer statement: nothing to quote
+            return Detection(False, 0.9, summary)
         return Detection(
             False,
             margin_confidence(sim, self.threshold, 0.05),
-            "the agent never restates or refers back to what the customer said",
+            summary,
             (
                 evidence_for(
                     ctx.units[a],
