@@ -127,24 +127,30 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
         d = detection(name)
         return d.known and d.hit
 
-    if criterion.na_when is not None and evaluate(criterion.na_when, hit):
-        names = deciding_signals(criterion.na_when, hit)
+    def result(names: list[tuple[str, bool]], **answer) -> CriterionResult:
+        # the fields every answer shares; ``answer`` gives the ones that differ
         return CriterionResult(
             criterion_id=criterion.id,
             name=criterion.name,
             section=criterion.section,
-            answer=None,
-            answer_label="N/A",
-            points=0.0,
             max_points=criterion.weight,
             weight=criterion.weight,
-            na=True,
-            na_reason=criterion.na_reason or "not applicable to this interaction",
             critical=criterion.critical,
-            failed_critical=False,
             confidence=_confidence(names, detection),
             rationale=_rationale(names, detection),
             evidence=_evidence(names, detection),
+            **answer,
+        )
+
+    if criterion.na_when is not None and evaluate(criterion.na_when, hit):
+        return result(
+            deciding_signals(criterion.na_when, hit),
+            answer=None,
+            answer_label="N/A",
+            points=0.0,
+            na=True,
+            na_reason=criterion.na_reason or "not applicable to this interaction",
+            failed_critical=False,
         )
 
     chosen, deciding = criterion.otherwise, []
@@ -155,23 +161,14 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
     if not deciding:  # no rule held: explain with what the rules were missing
         deciding = _unique(n for rule in criterion.rules for n in deciding_signals(rule.when, hit))
     option = criterion.option(chosen)
-    failed = criterion.critical and chosen in _fail_answers(criterion)
-    return CriterionResult(
-        criterion_id=criterion.id,
-        name=criterion.name,
-        section=criterion.section,
+    return result(
+        deciding,
         answer=option.key,
         answer_label=option.label,
         points=round(criterion.weight * option.fraction, 4),
-        max_points=criterion.weight,
-        weight=criterion.weight,
         na=False,
         na_reason=None,
-        critical=criterion.critical,
-        failed_critical=failed,
-        confidence=_confidence(deciding, detection),
-        rationale=_rationale(deciding, detection),
-        evidence=_evidence(deciding, detection),
+        failed_critical=criterion.critical and chosen in _fail_answers(criterion),
     )
 
 

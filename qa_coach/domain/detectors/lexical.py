@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa_coach.domain.detectors.base import Detection, Scope, ScoringContext, evidence_for
-from qa_coach.domain.detectors.semantic import content_words
+from qa_coach.domain.detectors.text import content_words, is_question
 
 
 @dataclass(frozen=True)
@@ -46,30 +46,6 @@ class PatternSpec:
         return Detection(False, 0.9, f"no {self.scope.describe()} match the patterns")
 
 
-_QUESTION_START = re.compile(
-    r"^(?:(?:so|and|ok(?:ay)?|alright|now|also|just|um+|uh+|well)[, ]+)*"
-    r"(what|when|where|which|who|whom|whose|why|how|do|does|did|is|are|was|were|can|could|"
-    r"would|will|have|has|had|should|may|might|shall)\b",
-    re.IGNORECASE,
-)
-
-
-# Unpunctuated speech (ASR) hides questions mid-sentence: "...the fourteenth have you worn
-# them outside at all": an auxiliary followed by "you"/"your" reads as a question.
-_INNER_QUESTION = re.compile(
-    r"\b(?:do|did|does|have|has|are|were|can|could|would|will|should)\s+you\b"
-    r"|\b(?:is|was|does|did)\s+(?:it|that|this)\b(?!\s*(?:is|was)\b)"
-    r"|\b(?:is|are|was|were)\s+(?:he|she|they|there any)\b"
-    r"|\b(?:is|are)\s+the\s+\w+\s+(?:still|showing|working|doing|on|off|plugged|connected|blinking|charging|saying)\b"
-    r"|\b(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|do|does|did|has|have|can|would|kind|type|time|model|exactly|long|much|many)\b"
-    r"|\b(?:is that (?:right|correct)|correct|right)\s*$",
-    re.IGNORECASE,
-)
-
-
-def is_question(text: str) -> bool:
-    t = text.strip()
-    return t.endswith("?") or bool(_QUESTION_START.match(t) or _INNER_QUESTION.search(t))
 
 
 @dataclass(frozen=True)

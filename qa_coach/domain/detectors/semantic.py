@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ from qa_coach.domain.detectors.base import (
     margin_confidence,
     short,
 )
+from qa_coach.domain.detectors.text import content_words, is_question
 from qa_coach.domain.interaction import Role
 
 _SIM_SCALE = 0.05  # cosine distance from the threshold that reads as "clearly" one side
@@ -79,33 +79,6 @@ class PhrasesSpec:
         )
 
 
-def is_question(text: str) -> bool:
-    from qa_coach.domain.detectors.lexical import is_question as _is_question
-
-    return _is_question(text)
-
-
-_WORD = re.compile(r"[a-z][a-z']+")
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each few for from further get got had hadn't has hasn't
-    have haven't having he he'd he'll he's her here here's hers herself him himself his how
-    how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like me more
-    most mustn't my myself no nor not now of off on once only or other ought our ours
-    ourselves out over own really right same she she'd she'll she's should shouldn't so some
-    such than that that's the their theirs them themselves then there there's these they
-    they'd they'll they're they've this those through to too under until up very was wasn't
-    we we'd we'll we're we've were weren't what what's when when's where where's which while
-    who who's whom why why's will with won't would wouldn't yes yeah you you'd you'll you're
-    you've your yours yourself yourselves okay ok um uh hi hello thanks thank please sorry
-    well also still going want need know see look one two call calling help today able sure
-    great good just make made said says say tell told time back""".split()
-)
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in STOPWORDS}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,14 @@ def conversation_objects(
     )
 
 
+def claims_conversations(data: Any, key: str, is_conversation: Callable[[Any], bool]) -> bool:
+    """Detection to match :func:`conversation_objects`: ``{key: [first, ...]}`` whose first
+    item is a conversation, or one conversation object."""
+    if isinstance(data, dict) and isinstance(data.get(key), list) and data[key]:
+        return is_conversation(data[key][0])
+    return is_conversation(data)
+
+
 def locator(where: str) -> str:
     return where or WHOLE_FILE
 

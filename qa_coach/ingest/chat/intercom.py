@@ -11,7 +11,7 @@ from ..context import ParseContext, child
 from ..html_text import html_to_text
 from ..jsondoc import as_dict, as_list, opt_str
 from .base import ChatFormat
-from .common import conversation_objects, locator
+from .common import claims_conversations, conversation_objects, locator
 
 _AUTHOR_ROLES = {
     "user": Role.CUSTOMER,
@@ -29,9 +29,7 @@ def _is_conversation(obj: Any) -> bool:
 
 
 def claims(data: Any) -> bool:
-    if isinstance(data, dict) and isinstance(data.get("conversations"), list) and data["conversations"]:
-        return _is_conversation(data["conversations"][0])
-    return _is_conversation(data)
+    return claims_conversations(data, "conversations", _is_conversation)
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:

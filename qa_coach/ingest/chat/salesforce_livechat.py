@@ -15,7 +15,7 @@ from ..context import ParseContext, child
 from ..html_text import html_to_text
 from ..jsondoc import as_dict, opt_str
 from .base import ChatFormat
-from .common import conversation_objects, locator
+from .common import claims_conversations, conversation_objects, locator
 
 _MESSAGE = re.compile(
     r"^\(\s*(?:(\d+)\s*h\s*)?(?:(\d+)\s*m\s*)?(?:(\d+)\s*s\s*)?\)\s*([^:]{1,80}?)\s*:\s?(.*)$"
@@ -37,9 +37,7 @@ def _is_transcript(obj: Any) -> bool:
 
 
 def claims(data: Any) -> bool:
-    if isinstance(data, dict) and isinstance(data.get("records"), list) and data["records"]:
-        return _is_transcript(data["records"][0])
-    return _is_transcript(data)
+    return claims_conversations(data, "records", _is_transcript)
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:

@@ -10,7 +10,7 @@ from ..builder import ConversationBuilder, PendingIter, channel_from, person
 from ..context import ParseContext, child
 from ..jsondoc import as_dict, as_list, opt_bool, opt_str
 from .base import ChatFormat
-from .common import has_list_of_dicts, locator
+from .common import claims_conversations, has_list_of_dicts, locator
 
 _BODY_KEYS = ("html_body", "plain_body", "body")
 _HEURISTIC_CONFIDENCE = 0.7  # role guessed from "who wrote first", not stated by the source
@@ -26,9 +26,7 @@ def _is_thread(obj: Any) -> bool:
 
 
 def claims(data: Any) -> bool:
-    if isinstance(data, dict) and isinstance(data.get("tickets"), list) and data["tickets"]:
-        return _is_thread(data["tickets"][0])
-    return _is_thread(data)
+    return claims_conversations(data, "tickets", _is_thread)
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:

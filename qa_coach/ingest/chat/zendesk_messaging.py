@@ -10,7 +10,7 @@ from ..builder import ConversationBuilder, PendingIter, channel_from, person
 from ..context import ParseContext, child
 from ..jsondoc import as_dict, as_list, opt_str
 from .base import ChatFormat
-from .common import has_list_of_dicts, locator
+from .common import claims_conversations, has_list_of_dicts, locator
 
 _ROLES = {
     "user": Role.CUSTOMER,
@@ -33,9 +33,7 @@ def _events_key(obj: Any) -> str | None:
 
 
 def claims(data: Any) -> bool:
-    if isinstance(data, dict) and isinstance(data.get("conversations"), list) and data["conversations"]:
-        return _events_key(data["conversations"][0]) is not None
-    return _events_key(data) is not None
+    return claims_conversations(data, "conversations", lambda c: _events_key(c) is not None)
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:

@@ -11,7 +11,7 @@ from ..context import ParseContext, child
 from ..html_text import looks_like_html
 from ..jsondoc import as_dict, as_list, opt_bool, opt_str
 from .base import ChatFormat
-from .common import conversation_objects, has_list_of_dicts, locator
+from .common import claims_conversations, conversation_objects, has_list_of_dicts, locator
 
 _COMMENT_KEYS = ("authorIsNotClient", "authorName", "authorEmail")
 _TICKET_KEYS = ("assigneeEmail", "assigneeName", "customerEmail", "customerName", "satisfactionScore")
@@ -26,9 +26,7 @@ def _is_ticket(obj: Any) -> bool:
 
 
 def claims(data: Any) -> bool:
-    if isinstance(data, dict) and isinstance(data.get("tickets"), list) and data["tickets"]:
-        return _is_ticket(data["tickets"][0])
-    return _is_ticket(data)
+    return claims_conversations(data, "tickets", _is_ticket)
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
