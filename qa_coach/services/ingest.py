@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +34,12 @@ from .records import IngestOutcome
 from .rubrics import usable_rubric_version
 from .scoring import scorer_for
 
+if TYPE_CHECKING:
+    from qa_coach.ingest.audio.call import TranscribeOptions
+
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".mp4"})
 Importer = Callable[[Path], list[Interaction]]
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,20 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_interactions(path: Path, format: str | None, importers: Mapping[str, Importer] | None) -> list[Interaction]:
+def read_interactions(path: Path, format: str | None, importers: Mapping[str, Importer] | None, *,
+                      transcribe: TranscribeOptions | None = None, progress: Progress | None = None,
+                      signals: TextSignals | None = None) -> list[Interaction]:
+    """The conversations in one file; a recording is transcribed (``transcribe``: Whisper model
+    and call settings; ``progress(fraction, message)`` follows it; ``signals`` give the call
+    metrics their customer sentiment)."""
     suffix = path.suffix.lower()
     if importers and suffix in importers:
         return importers[suffix](path)
     if suffix in AUDIO_SUFFIXES and format in (None, "audio"):
-        from qa_coach.ingest.audio import transcribe_call
+        from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
 
-        return [transcribe_call(path)]
+        return [transcribe_call(path, options=transcribe or TranscribeOptions(), progress=progress,
+                                text_signals=signals)]
     from qa_coach.ingest import import_conversations
 
     return import_conversations(path, format=format)
@@ -98,9 +108,11 @@ def ingest_file(
     sessions: Sessions, user_id: int, path: Path, *, rubric_version_id: int,
     representative: str | None = None, format: str | None = None, signals: TextSignals | None = None,
     importers: Mapping[str, Importer] | None = None, audio_dir: Path | None = None,
+    transcribe: TranscribeOptions | None = None, progress: Progress | None = None,
 ) -> IngestOutcome:
     """Import, score and store one file. Errors in the file come back as a failed outcome
-    (never half-stored); permission and setup errors are raised."""
+    (never half-stored); permission and setup errors are raised. ``transcribe`` and
+    ``progress``: see :func:`read_interactions` (recordings only)."""
     name = str(path)
     try:
         if not path.is_file():
@@ -113,8 +125,10 @@ def ingest_file(
             if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
                 return IngestOutcome(name, "already stored")
             fixed_rep = _resolve_rep(s, representative, name) if representative is not None else None
-        interactions = read_interactions(path, format, importers)
-        cards = scorer_for(rubric, signals).score_many(interactions)
+        scorer = scorer_for(rubric, signals)
+        interactions = read_interactions(path, format, importers, transcribe=transcribe, progress=progress,
+                                         signals=scorer.signals)
+        cards = scorer.score_many(interactions)
         audio_rel = _store_audio(path, sha, audio_dir) if path.suffix.lower() in AUDIO_SUFFIXES else None
         for attempt in range(2):
             try:

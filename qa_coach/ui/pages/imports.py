@@ -36,9 +36,18 @@ def render() -> None:
             path.write_bytes(f.getvalue())
             outcome = ingest.ingest_file(ctx.sessions, user.id, path, rubric_version_id=version.id,
                                          representative=str(rep.email or rep.name) if rep else None,
-                                         signals=signals(), audio_dir=ctx.audio_dir)
+                                         signals=signals(), audio_dir=ctx.audio_dir,
+                                         progress=_file_progress(bar, f.name, n, len(files)))
             _report(f.name, outcome, tmp)
         bar.progress(1.0, text=f"Done: {len(files)} file{'s' if len(files) != 1 else ''}")
+
+
+def _file_progress(bar, name: str, n: int, total: int):
+    """A recording's transcription progress, as part of the whole upload's bar."""
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(1.0, (n + fraction) / total), text=f"{name}: {message} ({n + 1} of {total})")
+
+    return progress
 
 
 def _report(name: str, outcome, tmp: str) -> None:
