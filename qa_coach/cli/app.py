@@ -42,8 +42,8 @@ def prepare_database(*, demo: bool, echo=click.echo, signals=None) -> bool:
 
             summary = load_demo(sessions, admin, data_dir() / "demo", progress=progress, signals=signals)
             bar.update(bar.length - bar.pos)
-        echo(f"Demo team ready: {summary.representatives} representatives, {summary.interactions} interactions.",
-             err=True)
+        echo(f"Demo team ready: {summary.representatives} representatives, {summary.interactions} interactions. "
+             "The sample calls are transcribed when the app first opens (a progress bar shows there).", err=True)
         return True
     finally:
         db.dispose()

@@ -1,8 +1,11 @@
-"""Demo data: the sample chats and a few weeks of generated history for a small team.
+"""Demo data: the sample chats and a few weeks of generated history for a small team, then
+the sample call recordings.
 
 History is generated from the sample conversations themselves (a better script for a
 more skilled week), written as Zendesk-QA-import files and stored through the ordinary
-ingest jobs, so the demo exercises the real import and scoring path.
+ingest jobs, so the demo exercises the real import and scoring path. The recordings are
+transcribed by Whisper, which takes minutes, so they are a separate step
+(:func:`load_demo_calls`) that the app runs on its first start with a progress bar.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -19,13 +23,17 @@ from sqlalchemy import select
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.interaction import Interaction, Role
 from qa_coach.domain.signals import TextSignals
-from qa_coach.storage.models import Team
+from qa_coach.storage.models import IngestedFile, Team
 
 from . import calibration, coaching, directory, ingest, reviews, rubrics
 from .access import Sessions
+from .records import IngestOutcome
 
 DEMO_TEAM = "Demo team"
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "sample_calls" / "chats"
+CALLS_DIR = SAMPLES_DIR.parent / "calls"
+# The Whisper model for the demo's recordings (the packaged default; see load_demo_calls).
+DEMO_WHISPER_MODEL = "base"
 # (sample file, its agent's role in the demo); ordered from best to weakest conversation.
 _SAMPLE_REPS = {
     "01_excellent_rep_zendesk_qa.json": "olivia.grant@northwind.example",
@@ -147,6 +155,75 @@ def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6,
     )
     calibration.create_calibration(sessions, staff["reviewer"], interaction_ids[0], title="Demo calibration")
     return DemoSummary(team.id, len(DEMO_REPS), len(DEMO_REPS) + 2, len(jobs), len(interaction_ids), n_reviews, 1)
+
+
+def demo_call_files() -> tuple[Path, ...]:
+    """The sample recordings in this checkout (none in an installed package without them)."""
+    if not CALLS_DIR.is_dir():
+        return ()
+    return tuple(sorted(p for p in CALLS_DIR.iterdir() if p.suffix.lower() in ingest.AUDIO_SUFFIXES))
+
+
+def pending_demo_calls(sessions: Sessions) -> tuple[Path, ...]:
+    """The sample recordings the demo team still lacks; none when there is no demo team
+    (a database the user filled themselves is left alone)."""
+    files = demo_call_files()
+    if not files:
+        return ()
+    shas = {_file_sha(str(f)): f for f in files}
+    with sessions() as s:
+        if s.scalar(select(Team.id).where(Team.name == DEMO_TEAM)) is None:
+            return ()
+        stored = set(s.scalars(select(IngestedFile.sha256).where(IngestedFile.sha256.in_(list(shas)))))
+    return tuple(f for sha, f in shas.items() if sha not in stored)
+
+
+def load_demo_calls(sessions: Sessions, user_id: int, files: tuple[Path, ...] | None = None, *,
+                    signals: TextSignals | None = None, audio_dir: Path | None = None,
+                    whisper_model: str | None = None,
+                    progress: Callable[[float, str], None] | None = None) -> list[IngestOutcome]:
+    """Transcribe, score and store the sample recordings (default: the pending ones) for the
+    demo team, through the ordinary ingest: the recordings go to the audio store, so the
+    Interaction page plays them. A file already stored is skipped by the ingest itself, so
+    an interrupted run resumes where it stopped.
+
+    ``progress(fraction, message)``: the fraction of all the files done, per Whisper step."""
+    from qa_coach.ingest.audio.call import TranscribeOptions
+    from qa_coach.rubric_loader import load_rubric
+
+    files = pending_demo_calls(sessions) if files is None else files
+    if not files:
+        return []
+    version = rubrics.register_rubric(sessions, user_id, load_rubric(None))
+    options = TranscribeOptions(model=whisper_model or DEMO_WHISPER_MODEL)
+    outcomes = []
+    for n, path in enumerate(files):
+        label = f"{path.name} ({n + 1} of {len(files)})"
+
+        def step(fraction: float, message: str, n: int = n, label: str = label) -> None:
+            if progress is not None:
+                progress((n + fraction) / len(files), f"{label}: {message}")
+
+        step(0.0, "starting")
+        outcome = ingest.ingest_file(sessions, user_id, path, rubric_version_id=version.id,
+                                     representative=_SAMPLE_REPS[_chat_twin(path)], signals=signals,
+                                     audio_dir=audio_dir, transcribe=options, progress=step)
+        if outcome.status == "failed":
+            raise QACoachError(f"demo calls: {outcome.error}")
+        outcomes.append(outcome)
+    if progress is not None:
+        progress(1.0, f"{len(files)} sample call{'s' if len(files) != 1 else ''} transcribed and scored")
+    return outcomes
+
+
+def _chat_twin(call: Path) -> str:
+    """The sample chat with the same script as a recording (same number), whose rep it shares."""
+    return next(name for name in _SAMPLE_REPS if name[:3] == call.name[:3])
+
+
+@lru_cache(maxsize=32)
+def _file_sha(path: str) -> str:
+    return ingest.file_sha256(Path(path))
 
 
 def _pick_template(rng: random.Random, skill: float) -> str:

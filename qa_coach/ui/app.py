@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_coach.services import auth
-from qa_coach.ui import nav
+from qa_coach.ui import first_start, nav
 from qa_coach.ui.components import plain_errors
 from qa_coach.ui.context import USER_KEY, context, current_user
 
@@ -15,6 +15,7 @@ def main() -> None:
     ctx = context()
     first_run = True
     with plain_errors():
+        first_start.progress_panel(ctx)
         first_run = auth.needs_first_admin(ctx.sessions)
     if first_run:
         st.navigation([st.Page(first_run_page, title="Set up qa_coach", url_path="setup")], position="hidden").run()
