@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
 from sqlalchemy import Date, Integer, case, cast, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from qa_coach.domain import kpis
 from qa_coach.domain.agreement import Agreement
@@ -322,10 +322,16 @@ def contact_kpis(sessions: Sessions, user_id: int, *, representative_id: int | N
     FCR looks for repeat contacts among every interaction of the same customer (not only
     the visible ones), so a repeat handled by another team still counts.
     """
+    later = aliased(InteractionRow)
+    # The customer's next contact after this one (any team's), from the (customer, time) index.
+    next_contact = (select(func.min(later.occurred_at))
+                    .where(later.customer_key == InteractionRow.customer_key,
+                           later.occurred_at > InteractionRow.occurred_at)
+                    .scalar_subquery())
     with unit_of_work(sessions, user_id) as (s, actor):
         q = (
             select(InteractionRow.customer_key, InteractionRow.occurred_at, InteractionRow.duration_seconds,
-                   InteractionRow.metadata_json, AutoScorecard.score)
+                   AutoScorecard.score, next_contact, InteractionRow.metadata_json)
             .outerjoin(AutoScorecard, (AutoScorecard.interaction_id == InteractionRow.id)
                        & AutoScorecard.is_current.is_(True))
             .where(rep_scope(actor, InteractionRow.representative_id))
@@ -343,40 +349,21 @@ def contact_kpis(sessions: Sessions, user_id: int, *, representative_id: int | N
         if until is not None:
             q = q.where(InteractionRow.occurred_at < as_utc(until))
         rows = s.execute(q).all()
-        customers = {r[0] for r in rows if r[0]}
-        window = timedelta(days=fcr_window_days)
-        later = []
-        if customers:
-            later = s.execute(select(InteractionRow.customer_key, InteractionRow.occurred_at)
-                              .where(InteractionRow.customer_key.in_(customers))).all()
-    mine = {(c, as_utc(t)) for c, t, *_ in rows}
-    contacts = [kpis.Contact(c, as_utc(t), d) for c, t, d, _, _ in rows]
-    all_contacts = [kpis.Contact(c, as_utc(t)) for c, t in later]
-    fcr = _fcr(mine, all_contacts, window)
-    metas = [m or {} for *_, m, _ in rows]
-    scores = [sc for *_, sc in rows if sc is not None]
+    window = timedelta(days=fcr_window_days)
+    # Resolved at first contact: the customer did not come back within the window.
+    with_customer = [(as_utc(r.occurred_at), r[4]) for r in rows if r.customer_key]
+    fcr = kpis.Rate(sum(nxt is None or as_utc(nxt) > at + window for at, nxt in with_customer), len(with_customer))
+    scores = [r.score for r in rows if r.score is not None]
+    metas = [r.metadata_json or {} for r in rows]
     return KpiReport(
         contacts=len(rows),
-        average_handle_time=kpis.average_handle_time(c.duration for c in contacts),
+        average_handle_time=kpis.average_handle_time(r.duration_seconds for r in rows),
         first_contact_resolution=fcr,
         csat=kpis.csat((m.get("csat") for m in metas), csat_scale),
         nps=kpis.net_promoter(m.get("nps") for m in metas),
         ces=kpis.customer_effort(m.get("ces") for m in metas),
         mean_qa_score=sum(scores) / len(scores) if scores else None,
     )
-
-
-def _fcr(mine: set, everyone: list[kpis.Contact], window: timedelta) -> kpis.Rate:
-    by_customer: dict[str, list[datetime]] = {}
-    for c in everyone:
-        by_customer.setdefault(c.customer, []).append(c.at)
-    resolved = total = 0
-    for customer, at in mine:
-        if not customer:
-            continue
-        total += 1
-        resolved += not any(at < t <= at + window for t in by_customer.get(customer, ()))
-    return kpis.Rate(resolved, total)
 
 
 def review_sample(sessions: Sessions, user_id: int, *, per_rep: int, since: datetime, until: datetime,

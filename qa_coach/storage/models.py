@@ -112,7 +112,11 @@ class IngestedFile(Base):
 
 class InteractionRow(Base):
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_rep_occurred", "representative_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_interactions_rep_occurred", "representative_id", "occurred_at"),
+        # Repeat contacts of a customer (first-contact resolution) from the index alone.
+        Index("ix_interactions_customer_occurred", "customer_key", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -122,7 +126,7 @@ class InteractionRow(Base):
     channel: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[datetime] = mapped_column()
     language: Mapped[str | None] = mapped_column(String(20))
-    customer_key: Mapped[str | None] = mapped_column(String(320), index=True)
+    customer_key: Mapped[str | None] = mapped_column(String(320))
     source_path: Mapped[str | None] = mapped_column(String(1000))
     source_format: Mapped[str] = mapped_column(String(50))
     source_locator: Mapped[str | None] = mapped_column(String(500))
