@@ -132,3 +132,32 @@ def test_sign_in_form_wrong_then_right_then_sign_out(seeded):
 def test_a_page_reached_directly_by_the_wrong_role_is_refused(seeded):
     at = page_app(seeded, "admin", "reviewer").run()
     assert "Not allowed" in texts(at) and "Users" not in texts(at)
+
+
+def test_admin_sets_a_password_for_a_user_without_one_who_then_signs_in(seeded):
+    """Demo reviewers, coaches and reps start without passwords: the admin gives them one."""
+    w = seeded.world
+    auth.set_password(w.sessions, w.admin, w.admin, "admin password")
+    at = page_app(seeded, "admin", "admin").run()
+    users = _users_table(at)
+    assert users["rita@users.example"] is False  # no password yet: cannot sign in
+    target = at.selectbox(key="pw_user")
+    target.select_index(next(i for i, a in enumerate(target.options) if "rita@users.example" in a))
+    at.text_input(key="pw_password").input("rita's new password")
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    assert not at.exception and "Saved for rita@users.example." in texts(at)
+    assert _users_table(page_app(seeded, "admin", "admin").run())["rita@users.example"] is True
+    router = _router(w.sessions).run()
+    router.text_input(key="sign_in_email").input("rita@users.example")
+    router.text_input(key="sign_in_password").input("rita's new password")
+    router.button[0].click().run()
+    assert not router.exception
+    assert router.session_state["qa_user"].role == "reviewer"
+    assert "**Rita**  \nreviewer" in texts(router) and "Team overview" in texts(router)  # signed in, on a staff page
+
+
+def _users_table(at) -> dict:
+    from tests.ui_fixtures import frame
+
+    users = frame(at, "Can sign in")
+    return {e: bool(v) for e, v in zip(users["Email"], users["Can sign in"])}
