@@ -3,13 +3,16 @@
     .venv/bin/python bench/wer.py [--model base] [--skip-attribution]
 
 Every clip with a reference transcript under ../shared/extdata/audio is transcribed by
-``transcribe_call`` (PyAV decode, silero-vad, packed speech, greedy decoding) and by the
-`whisper` command (system ffmpeg, its default beam search 5) loading the same converted
-checkpoint. Both texts and the references go through the same normaliser before jiwer
+``transcribe_call`` (PyAV decode, silero-vad, packed speech, beam search 5 as the command)
+and by the `whisper` command (system ffmpeg, its default beam search 5) loading the same
+converted checkpoint. Both texts and the references go through the same normaliser before jiwer
 (lower case, no punctuation, numbers spelt out: up to two digits as a number, longer
 digit strings digit by digit, "oh" as zero), so "1, 2, 3", "one two three" and
 "10001-90210" compare as the references spell them. The attribution figure is measured on the 238 s AWS call interleaved into
-one stereo file (see qa_coach.ingest.audio.attribution for what it counts).
+one stereo file (see qa_coach.ingest.audio.attribution for what it counts). Its talk times
+are checked against voice activity measured independently on each source channel file
+(decoded on its own; silero-vad's own ``get_speech_timestamps``, one unbroken pass, same
+thresholds), not the batched per-channel pass the pipeline uses on the stereo file.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def wer(normalise, ref: str, hyp: str) -> tuple[float, int]:
     return jiwer.wer(r, h) if r else float(bool(h)), len(r.split())
 
 
-def ours(paths: list[Path], model: str, beam_size: int | None = None) -> tuple[list[str], float]:
+def ours(paths: list[Path], model: str, beam_size: int) -> tuple[list[str], float]:
     from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
 
     options = TranscribeOptions(model=model, beam_size=beam_size)
@@ -130,9 +133,11 @@ def attribution(model: str) -> None:
         print(f"\nattribution, stereo AWS call ({n / rate:.0f} s, {model}): "
               f"{right}/{checked} words = {right / checked:.1%} "
               f"(same words with the channels' roles flipped: {flipped / checked:.1%})")
-        print(f"talk time agent {m.agent_talk:.1f} s, customer {m.customer_talk:.1f} s "
-              f"(voice activity: {sum(r.duration for r in res.regions[0]):.1f} s, "
-              f"{sum(r.duration for r in res.regions[1]):.1f} s); warnings: {res.interaction.metadata['warnings']}")
+        for role, talk, name in (("agent", m.agent_talk, "agent"), ("customer", m.customer_talk, "caller")):
+            voiced = _independent_voice_activity(folder / f"Auto_Repairs_49_UTC_{name}.wav", n / rate)
+            print(f"talk time {role} {talk:.1f} s vs {voiced:.1f} s of voice activity on the source "
+                  f"channel file (silero get_speech_timestamps): {talk / voiced - 1:+.1%}")
+        print(f"warnings: {res.interaction.metadata['warnings']}")
         mres = transcribe_call_detailed(mono, options=TranscribeOptions(model=model))
         # Mono words checked against the original separate channels.
         right, checked = word_attribution(mres.words, channels)
@@ -140,11 +145,19 @@ def attribution(model: str) -> None:
               f"on the speaker's channel (flipped: {word_attribution(mres.words, channels, 1)[0] / checked:.1%})")
 
 
+def _independent_voice_activity(path: Path, seconds: float) -> float:
+    """Speech seconds in the first ``seconds`` of the channel file ``path``, on its own."""
+    from qa_coach.ingest.audio.decode import SAMPLE_RATE, decode_audio
+    from qa_coach.ingest.audio.vad import reference_speech_seconds
+
+    return reference_speech_seconds(decode_audio(path).channels[0][: int(seconds * SAMPLE_RATE)])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="base")
-    ap.add_argument("--beam-size", type=int, default=None,
-                    help="our decoding: beam search of this width (default greedy)")
+    ap.add_argument("--beam-size", type=int, default=5,
+                    help="our decoding: beam search of this width (1: greedy)")
     ap.add_argument("--skip-attribution", action="store_true")
     ap.add_argument("--baseline-cache", help="reuse the whisper command's texts from this JSON "
                     "(for iterating; a reported run leaves it out so both run together)")
@@ -164,7 +177,7 @@ def main() -> None:
         hyp_base, t_base = baseline(paths, ckpt)
         if cache:
             cache.write_text(json.dumps([hyp_base, t_base]))
-    print(f"model {args.model}, ours {'greedy' if not args.beam_size else f'beam {args.beam_size}'}; "
+    print(f"model {args.model}, ours {'greedy' if args.beam_size <= 1 else f'beam {args.beam_size}'}; "
           f"ours {t_ours:.1f} s, whisper command {t_base:.1f} s for {len(paths)} clips\n")
     print(f"{'clip':48} {'words':>5} {'ours':>6} {'whisper':>7}")
     tot_ours = tot_base = tot_words = 0.0

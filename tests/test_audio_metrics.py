@@ -81,3 +81,24 @@ def test_vad_measures_placed_speech(extdata):
     assert m.longest_silence == pytest.approx(12 - (3 + speech), abs=0.4)
     assert m.overtalk_count == 1
     assert m.longest_overtalk == pytest.approx(2 + speech - 3, abs=0.4)
+
+
+def test_vad_sequence_model_reads_as_the_window_model(extdata):
+    """silero's ONNX sequence model (chunks with the state carried over) gives the
+    probabilities of the TorchScript model read one window at a time, channel by channel."""
+    from qa_coach.ingest.audio import vad
+    from qa_coach.ingest.audio.decode import SAMPLE_RATE, decode_audio
+
+    if vad._sequence_session() is None:
+        pytest.skip("onnxruntime is not installed: the window-by-window model is used")
+    clip = np.asarray(decode_audio(extdata("audio", "whisper", "jfk.flac")).channels[0])
+    long = np.concatenate([clip] * 7)[: 70 * SAMPLE_RATE]  # more than one sequence call
+    channels = [long, clip]
+    seen: list[float] = []
+    fast = vad.speech_probabilities(channels, progress=seen.append)
+    slow = vad._window_probabilities(channels)
+    assert [len(p) for p in fast] == [len(p) for p in slow] == [len(x) // vad.WINDOW for x in channels]
+    for a, b in zip(fast, slow):
+        assert np.abs(a - b).max() < 1e-4
+        assert (a > 0.5).mean() > 0.3  # there is speech in it
+    assert seen == sorted(seen) and seen[-1] == 1.0

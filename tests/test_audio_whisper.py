@@ -91,6 +91,50 @@ def test_jfk_transcribes_offline(jfk_call, extdata):
     assert it.metrics is not None and it.metrics.overtalk_count is None
 
 
+def test_dtw_is_whisper_dtw():
+    import numpy as np
+    import torch
+    from whisper.timing import dtw_cpu
+
+    from qa_coach.ml.whisper_transcriber import _dtw
+
+    rng = np.random.default_rng(0)
+    for n, m in [(1, 4), (9, 50), (40, 700)]:
+        for x in (rng.standard_normal((n, m)), rng.integers(0, 3, (n, m))):  # ties too
+            x = torch.from_numpy(x.astype(np.float32))
+            ours, theirs = _dtw(x), dtw_cpu(x.double().numpy())
+            assert all(np.array_equal(a, b) for a, b in zip(ours, theirs)), (n, m)
+
+
+def test_faster_model_decodes_as_openai_whisper(extdata):
+    """Beam search with word times: the sped-up model writes the same words at the same
+    times as the model openai-whisper loads itself (a lost beam or a stale encoder cache
+    would change them)."""
+    import whisper
+    import whisper.timing
+
+    from qa_coach.ingest.audio.decode import decode_audio
+    from qa_coach.ml.whisper_transcriber import load_whisper
+
+    audio = decode_audio(extdata("audio", "whisper", "jfk.flac")).channels[0]
+    fast = load_whisper("tiny.en")
+    stock = whisper.load_model(str(wc.packaged_checkpoint("tiny.en")), device="cpu")
+    stock.alignment_heads = fast.alignment_heads
+    kw = dict(language="en", fp16=False, word_timestamps=True, beam_size=5, best_of=5)
+
+    def words(model, clip):
+        out = model.transcribe(clip, **kw)
+        return [(w["word"], w["start"], w["end"]) for s in out["segments"] for w in s["words"]]
+
+    first_half = audio[: len(audio) // 2]
+    ours = [words(fast, clip) for clip in (audio, first_half, audio)]  # cache must not leak
+    theirs = [words(stock, clip) for clip in (audio, first_half)]
+    assert ours[0] == theirs[0] == ours[2] and ours[1] == theirs[1]
+    assert len(ours[0]) > 15 and len(ours[1]) < len(ours[0])
+    assert hasattr(fast.encoder, "inner")  # the sped-up model really was the one tested
+    assert whisper.timing.dtw.__module__ == "qa_coach.ml.whisper_transcriber"
+
+
 def test_english_only_model_refuses_other_language():
     from qa_coach.domain.errors import QACoachError
     from qa_coach.ml.whisper_transcriber import DecodeSettings, WhisperTranscriber

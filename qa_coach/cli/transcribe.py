@@ -38,8 +38,8 @@ def _load_text_signals():
               help="Refuse recordings longer than this.")
 @click.option("--silence", type=float, default=2.0, show_default=True,
               help="Gaps longer than this many seconds count as silence.")
-@click.option("--beam-size", type=click.IntRange(1, 10), default=None,
-              help="Beam search width (default: greedy, faster; 5 is what the whisper command uses).")
+@click.option("--beam-size", type=click.IntRange(1, 10), default=5, show_default=True,
+              help="Beam search width (5: as the whisper command; 1: greedy, faster, less accurate).")
 @click.option("--no-sentiment", is_flag=True, help="Skip customer sentiment.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def transcribe_command(file, as_json, model, agent_channel, language, max_minutes, silence,

@@ -1,8 +1,12 @@
 """A call recording → an Interaction with turns, speakers and call metrics.
 
 Steps: decode (PyAV) → voice activity per channel (silero-vad) → transcribe only the speech
-(each channel's speech regions packed together with short gaps, times mapped back to the
-recording) → words → phrases → turns by time → call metrics.
+(each channel's speech packed together, times mapped back to the recording) → words →
+phrases → turns by time → call metrics.
+Packing removes only silences longer than ``_KEEP_PAUSE_SECONDS`` (the default gap that
+splits turns): pauses within someone's speech stay as recorded, because Whisper reads them
+(how it groups spoken digits, where it punctuates); a removed silence becomes
+``_GAP_SECONDS`` of zeros between the padded speech on either side.
 Stereo: each channel is one party (``agent_channel``, default 0 = left, is the agent).
 Mono: see :mod:`.mono_speakers`.
 """
@@ -29,6 +33,7 @@ Progress = Callable[[float, str], None]
 
 _GAP_SECONDS = 0.3  # silence put between packed speech regions
 _PAD_SECONDS = 0.25  # audio kept around each region for Whisper (the VAD cuts tight)
+_KEEP_PAUSE_SECONDS = 2.0  # pauses up to this long are transcribed as recorded
 _PIECE_SECONDS = 120.0  # packed speech transcribed per call (progress granularity)
 _DUAL_MONO_CORRELATION = 0.98  # channels this alike are one signal recorded twice
 
@@ -39,7 +44,7 @@ class TranscribeOptions:
     language: str | None = "en"
     agent_channel: int = 0
     word_timestamps: bool = True
-    beam_size: int | None = None
+    beam_size: int | None = 5  # the whisper command's; None or 1: greedy
     max_seconds: float = DEFAULT_MAX_SECONDS
     silence_threshold: float = 2.0
     long_silence_threshold: float = 10.0
@@ -191,24 +196,28 @@ def _pieces(regions: Sequence[SpeechRegion]) -> list[list[SpeechRegion]]:
     length = 0.0
     for r in regions:
         if out and length + r.duration <= _PIECE_SECONDS:
+            pause = r.start - out[-1][-1].end
+            length += r.duration + (pause if pause <= _KEEP_PAUSE_SECONDS else _GAP_SECONDS)
             out[-1].append(r)
-            length += r.duration + _GAP_SECONDS
         else:
             out.append([r])
-            length = r.duration + _GAP_SECONDS
+            length = r.duration
     return out
 
 
 def _transcribe_piece(transcriber, samples: np.ndarray, piece: Sequence[SpeechRegion]) -> list[TimedWord]:
-    """Pack the regions with short silences between them, transcribe, map times back."""
+    """Pack the regions (long silences cut to short gaps), transcribe, map times back."""
     gap = np.zeros(int(_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
     parts: list[np.ndarray] = []
     table: list[tuple[float, float, float]] = []  # (packed start, original start, length)
     spans: list[list[int]] = []
+    previous_end = -np.inf
     for r in piece:
         a = max(0, int((r.start - _PAD_SECONDS) * SAMPLE_RATE))
         b = min(len(samples), int((r.end + _PAD_SECONDS) * SAMPLE_RATE))
-        if spans and a <= spans[-1][1]:
+        kept = r.start - previous_end <= _KEEP_PAUSE_SECONDS
+        previous_end = r.end
+        if spans and (kept or a <= spans[-1][1]):
             spans[-1][1] = b
         else:
             spans.append([a, b])
