@@ -2,7 +2,8 @@
 
 ours      LocalTextSignals: one encoder pass per text shared by the embedding and the
           sentiment branch, length-sorted batches, texts de-duplicated; the scorer sends
-          the texts of a whole batch of chats to the model at once (score_many).
+          the texts of a whole batch of chats to the model at once (score_many). Run with
+          the default int8 ONNX Runtime graphs and with the exact fp32 PyTorch path.
 baseline  the straightforward pipeline: each chat scored on its own, each text encoded
           on its own (sentence-transformers encode) and a second, separate pass of the
           sentiment model per text.
@@ -31,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.chatgen import make_chats  # noqa: E402
 from qa_coach.domain.scoring import Scorer  # noqa: E402
 from qa_coach.domain.signals import Sentiment, TextAnalysis  # noqa: E402
-from qa_coach.ml.encoder import encoder_dir, load_encoder  # noqa: E402
+from qa_coach.ml.encoder import encoder_dir, load_encoder, load_tokenizer  # noqa: E402
 from qa_coach.ml.sentiment_model import load_branch, mean_pool, run_layers, trunk  # noqa: E402
-from qa_coach.ml.text_signals import LocalTextSignals  # noqa: E402
+from qa_coach.ml.onnx_encoder import OnnxBackend, model_dir  # noqa: E402
+from qa_coach.ml.text_signals import LocalTextSignals, TorchBackend  # noqa: E402
 from qa_coach.rubric_loader import load_rubric  # noqa: E402
 
 
@@ -65,14 +67,19 @@ class NaiveSignals:
 
 
 def cold_start() -> dict[str, float]:
+    """A fresh interpreter (model cache already built): import, load, score one chat.
+
+    Peak memory is the child's own VmHWM: ru_maxrss would carry over the parent's peak
+    through fork and exec."""
     code = (
-        "import time,resource;t=time.perf_counter();import qa_coach;"
+        "import time;t=time.perf_counter();import qa_coach;"
         "from qa_coach.ingest import import_text;"
         "i=import_text('Agent: Hello, this is Sam, how can I help?\\nCustomer: My router is broken.\\nAgent: Sorry about that!',format='text');"
-        "c=qa_coach.score(i);print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+        "c=qa_coach.score(i);s=time.perf_counter()-t;"
+        "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];print(s, int(hwm)/1024)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    return {"seconds": float(out[0]), "peak_rss_mb": float(out[1])}
+    return {"seconds": float(out[-2]), "peak_rss_mb": float(out[-1])}
 
 
 def main() -> None:
@@ -81,51 +88,54 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    cold = cold_start()  # first, while this process is small and the machine quiet
     rubric = load_rubric()
     enc = load_encoder()
-    branch = load_branch(enc.model)
+    folder = model_dir()
+    backends = {
+        "int8": OnnxBackend(folder, "int8"),
+        "fp32": OnnxBackend(folder, "fp32"),
+        "torch": TorchBackend(enc, load_branch(enc.model)),
+    }
     naive = NaiveSignals()
-    ours_times, base_times, single_times = [], [], []
+    times: dict[str, list[float]] = {"fp32": [], "fp32_single": [], "int8": [], "torch": [], "baseline": []}
+    same: dict[str, list[float]] = {"fp32": [], "int8": [], "torch": []}
     for run in range(args.runs):
         chats = make_chats(args.chats, seed=100 + run)  # new texts every run: cold caches
-        signals = LocalTextSignals(enc, branch)
-        scorer = Scorer(rubric, signals)
-        t = time.perf_counter()
-        ours_cards = scorer.score_many(chats)
-        ours_times.append(time.perf_counter() - t)
+        cards = {}
+        for name in ("fp32", "int8", "torch"):
+            scorer = Scorer(rubric, LocalTextSignals(load_tokenizer(), backends[name]))
+            t = time.perf_counter()
+            cards[name] = scorer.score_many(chats)
+            times[name].append(time.perf_counter() - t)
 
-        signals1 = LocalTextSignals(enc, branch)
-        scorer1 = Scorer(rubric, signals1)
+        scorer1 = Scorer(rubric, LocalTextSignals(load_tokenizer(), backends["fp32"]))
         t = time.perf_counter()
         for c in chats:
             scorer1.score(c)
-        single_times.append(time.perf_counter() - t)
+        times["fp32_single"].append(time.perf_counter() - t)
 
         base = Scorer(rubric, naive)
         n_base = max(20, args.chats // 5)  # the naive pipeline is slow: time a subset
         t = time.perf_counter()
         base_cards = [base.score(c) for c in chats[:n_base]]
-        base_times.append((time.perf_counter() - t) * args.chats / n_base)
-        same = sum(
-            a.answer == b.answer
-            for ca, cb in zip(ours_cards, base_cards)
-            for a, b in zip(ca.results, cb.results)
-        ) / sum(len(c.results) for c in base_cards)
-    ours = args.chats / statistics.median(ours_times)
-    single = args.chats / statistics.median(single_times)
-    base = args.chats / statistics.median(base_times)
-    cold = cold_start()
+        times["baseline"].append((time.perf_counter() - t) * args.chats / n_base)
+        for name in same:
+            same[name].append(_same_answers(cards[name], base_cards))
+    rate = {name: args.chats / statistics.median(ts) for name, ts in times.items()}
     result = {
         "chats": args.chats,
         "turns_per_chat": 20,
         "runs": args.runs,
-        "torch_threads": torch.get_num_threads(),
-        "ours_batched_chats_per_s": round(ours, 1),
-        "ours_one_at_a_time_chats_per_s": round(single, 1),
-        "baseline_chats_per_s": round(base, 2),
-        "ratio_batched_vs_baseline": round(ours / base, 1),
-        "ratio_one_at_a_time_vs_baseline": round(single / base, 1),
-        "answers_same_as_baseline": round(same, 4),
+        "cpu_threads": torch.get_num_threads(),
+        "ours_fp32_batched_chats_per_s": round(rate["fp32"], 1),
+        "ours_fp32_one_at_a_time_chats_per_s": round(rate["fp32_single"], 1),
+        "ours_int8_batched_chats_per_s": round(rate["int8"], 1),
+        "ours_torch_fp32_batched_chats_per_s": round(rate["torch"], 1),
+        "baseline_chats_per_s": round(rate["baseline"], 2),
+        "ratio_fp32_batched_vs_baseline": round(rate["fp32"] / rate["baseline"], 1),
+        "ratio_int8_vs_fp32_batched": round(rate["int8"] / rate["fp32"], 2),
+        "answers_same_as_baseline": {name: round(statistics.mean(v), 4) for name, v in same.items()},
         "cold_start_s": round(cold["seconds"], 2),
         "cold_start_peak_rss_mb": round(cold["peak_rss_mb"]),
         "bench_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -133,14 +143,21 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"Scoring {args.chats} unique 20-turn chats, {args.runs} runs, {torch.get_num_threads()} torch threads (medians)")
-    print(f"  ours, batched (score_many)     {ours:8.1f} chats/s")
-    print(f"  ours, one chat at a time       {single:8.1f} chats/s")
-    print(f"  baseline, naive per-text       {base:8.2f} chats/s")
-    print(f"  ratio ours/baseline            {ours / base:8.1f}x  (one at a time: {single / base:.1f}x)")
-    print(f"  same answers as baseline       {same:8.2%}")
+    print(f"Scoring {args.chats} unique 20-turn chats, {args.runs} runs, {torch.get_num_threads()} CPU threads (medians)")
+    print(f"  ours fp32 ONNX (default), batched {rate['fp32']:8.1f} chats/s")
+    print(f"  ours fp32 ONNX, one chat at a time{rate['fp32_single']:8.1f} chats/s")
+    print(f"  ours int8 ONNX, batched           {rate['int8']:8.1f} chats/s  ({rate['int8'] / rate['fp32']:.2f}x fp32)")
+    print(f"  ours fp32 PyTorch, batched        {rate['torch']:8.1f} chats/s")
+    print(f"  baseline, naive per-text fp32     {rate['baseline']:8.2f} chats/s")
+    print(f"  ratio ours (default) / baseline   {rate['fp32'] / rate['baseline']:8.1f}x")
+    print("  same answers as baseline          " + ", ".join(f"{k} {v:.2%}" for k, v in result["answers_same_as_baseline"].items()))
     print(f"  cold start (fresh process: import, load models, score one chat)  {cold['seconds']:.2f} s, peak RSS {cold['peak_rss_mb']:.0f} MB")
     print(f"  peak RSS of this benchmark process  {result['bench_process_peak_rss_mb']} MB")
+
+
+def _same_answers(ours: list, base: list) -> float:
+    pairs = [(a.answer, b.answer) for ca, cb in zip(ours, base) for a, b in zip(ca.results, cb.results)]
+    return sum(a == b for a, b in pairs) / len(pairs)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ import qa_coach.ml  # noqa: F401  (sets OMP_WAIT_POLICY before torch loads)
 # isort: split
 import torch
 
-from qa_coach.ml.encoder import load_encoder
+from qa_coach.ml.encoder import load_encoder, load_tokenizer
 from qa_coach.ml.sentiment_data import domain_examples
 from qa_coach.ml.sentiment_model import load_branch, mean_pool, run_layers, trunk
-from qa_coach.ml.text_signals import LocalTextSignals
+from qa_coach.ml.text_signals import LocalTextSignals, TorchBackend
 
 
 def workload(chats: int, turns: int, seed: int) -> list[list[str]]:
@@ -75,16 +75,16 @@ def main() -> None:
           f"{torch.get_num_threads()} threads, top_k={branch.top_k}, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average {os.getloadavg()[0]:.1f}")
 
-    LocalTextSignals(encoder, branch).analyze(flat[:32])  # warm-up
+    LocalTextSignals(load_tokenizer(), TorchBackend(encoder, branch)).analyze(flat[:32])  # warm-up
     baseline(encoder, branch, flat[:8])
 
     def ours_per_chat():
-        s = LocalTextSignals(encoder, branch, batch_size=args.batch_size)
+        s = LocalTextSignals(load_tokenizer(), TorchBackend(encoder, branch), batch_size=args.batch_size)
         for chat in chats:
             s.analyze(chat)
 
     def ours_one_call():
-        LocalTextSignals(encoder, branch, batch_size=args.batch_size).analyze(flat)
+        LocalTextSignals(load_tokenizer(), TorchBackend(encoder, branch), batch_size=args.batch_size).analyze(flat)
 
     results = {}
     for name, fn in (("ours, one call per chat", ours_per_chat), ("ours, one call", ours_one_call),

@@ -74,12 +74,11 @@ def test_probabilities_are_a_distribution(signals):
 
 
 def test_same_input_same_output(signals):
-    from qa_coach.ml.encoder import load_encoder
     from qa_coach.ml.text_signals import LocalTextSignals
 
     texts = ["I was charged twice", "thanks for holding", "what's the postcode on the account?"]
     first = signals.analyze(texts)
-    fresh = LocalTextSignals(load_encoder(), signals._branch).analyze(list(reversed(texts)) + ["padding " * 20])
+    fresh = LocalTextSignals(signals._tokenizer, signals.backend).analyze(list(reversed(texts)) + ["padding " * 20])
     assert first.sentiments == signals.analyze(texts).sentiments  # cached
     for a, b in zip(first.sentiments, reversed(fresh.sentiments[:3])):  # other batch, other padding
         assert abs(a.negative - b.negative) < 1e-5 and abs(a.positive - b.positive) < 1e-5

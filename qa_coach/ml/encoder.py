@@ -76,6 +76,25 @@ class Encoder:
     folder: Path
 
 
+MAX_TOKENS = 128  # the encoder's training length; longer texts are truncated
+
+
+@cache
+def load_tokenizer():
+    """The encoder's fast tokenizer alone (``tokenizers``, no transformers or torch import):
+    the same ids as the transformers tokenizer, truncated at :data:`MAX_TOKENS`, unpadded."""
+    from tokenizers import Tokenizer
+
+    path = encoder_dir() / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises a plain Exception for a malformed file
+        raise ModelMissingError(f"cannot load the tokenizer {path}: {exc}. {INSTALL_HINT}") from exc
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    return tokenizer
+
+
 @cache
 def load_encoder() -> Encoder:
     """Load the verified encoder once per process (fp32, CPU, offline)."""

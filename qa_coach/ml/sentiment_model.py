@@ -18,11 +18,9 @@ import torch
 from torch import nn
 
 from qa_coach.domain.errors import ModelMissingError
+from qa_coach.ml.paths import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE  # noqa: F401 (re-exported)
 
 LABELS = ("negative", "neutral", "positive")
-WEIGHTS_DIR = Path(__file__).with_name("weights")
-WEIGHTS_FILE = WEIGHTS_DIR / "sentiment_lora.safetensors"
-MANIFEST_FILE = WEIGHTS_DIR / "sentiment_lora.json"
 WEIGHTS_HINT = (
     "The sentiment weights ship inside qa_coach (qa_coach/ml/weights/): reinstall it with "
     "`pip install --force-reinstall qa-coach`, or from a source checkout rebuild them with "
@@ -159,3 +157,26 @@ def trunk(bert: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor
     hidden = bert.embeddings(input_ids=input_ids, token_type_ids=torch.zeros_like(input_ids))
     mask4d = create_bidirectional_mask(config=bert.config, inputs_embeds=hidden, attention_mask=attention_mask)
     return run_layers(bert.encoder.layer[:upto], hidden, mask4d), mask4d
+
+
+class ScoringGraph(nn.Module):
+    """Token ids to normalised embeddings (and, ``with_sentiment``, sentiment probabilities).
+
+    The trunk runs once; the original top layers give the sentence-transformers embedding
+    and the LoRA-merged copies the sentiment. The fp32 path runs it directly and the int8
+    path is exported from it, so both compute the same thing.
+    """
+
+    def __init__(self, bert: nn.Module, branch: SentimentBranch, *, with_sentiment: bool) -> None:
+        super().__init__()
+        self.bert, self.branch, self.with_sentiment = bert, branch, with_sentiment
+        self.split = len(bert.encoder.layer) - branch.top_k
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        lower, mask4d = trunk(self.bert, input_ids, attention_mask, self.split)
+        top = run_layers(self.bert.encoder.layer[self.split :], lower, mask4d)
+        emb = torch.nn.functional.normalize(mean_pool(top, attention_mask), dim=-1)
+        if not self.with_sentiment:
+            return emb
+        hidden = run_layers(self.branch.layers, lower, mask4d)
+        return emb, torch.softmax(self.branch.head(mean_pool(hidden, attention_mask)), dim=-1)

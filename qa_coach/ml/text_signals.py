@@ -3,7 +3,11 @@
 The lower layers run once per text; the original top layers give the sentence-transformers
 embedding (mean pooling, L2-normalised) and the LoRA-merged copies give the sentiment.
 Texts are de-duplicated, served from an LRU cache when seen before, and the rest are
-batched sorted by token length so that a batch carries little padding.
+batched sorted by token length so that a batch carries little padding. A backend runs
+the batches: ONNX Runtime graphs exported from the PyTorch modules
+(:mod:`qa_coach.ml.onnx_encoder`; fp32 by default, int8 with ``QA_COACH_PRECISION=int8``),
+or the PyTorch modules themselves (:class:`TorchBackend`, the reference the export is
+tested against).
 """
 
 from __future__ import annotations
@@ -13,22 +17,48 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
+from typing import Protocol
 
 import numpy as np
-import torch
 
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.signals import Sentiment, TextAnalysis
-from qa_coach.ml.encoder import Encoder, load_encoder
-from qa_coach.ml.sentiment_model import (
-    SentimentBranch,
-    load_branch,
-    mean_pool,
-    run_layers,
-    trunk,
-)
 
-EMBED_MAX_LENGTH = 128
+PRECISION_ENV = "QA_COACH_PRECISION"
+THREADS_ENV = "QA_COACH_THREADS"
+
+
+class Backend(Protocol):
+    """Runs one right-padded batch of token ids through the encoder."""
+
+    precision: str
+    dim: int
+
+    def run(self, input_ids: np.ndarray, mask: np.ndarray, with_sentiment: bool) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+
+class TorchBackend:
+    """The fp32 PyTorch modules: exact sentence-transformers embeddings."""
+
+    precision = "torch-fp32"
+
+    def __init__(self, encoder, branch) -> None:
+        from qa_coach.ml.sentiment_model import ScoringGraph
+
+        self.branch = branch
+        self._graphs = {
+            flag: ScoringGraph(encoder.model, branch, with_sentiment=flag).eval() for flag in (False, True)
+        }
+        self.dim = int(encoder.model.config.hidden_size)
+
+    def run(self, input_ids: np.ndarray, mask: np.ndarray, with_sentiment: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        import torch
+
+        with torch.inference_mode():
+            out = self._graphs[with_sentiment](torch.from_numpy(input_ids), torch.from_numpy(mask))
+        if with_sentiment:
+            return out[0].numpy(), out[1].numpy()
+        return out.numpy(), None
 
 
 class LocalTextSignals:
@@ -36,25 +66,20 @@ class LocalTextSignals:
 
     def __init__(
         self,
-        encoder: Encoder,
-        branch: SentimentBranch,
+        tokenizer,
+        backend: Backend,
         *,
-        max_length: int = EMBED_MAX_LENGTH,
         batch_size: int = 64,
         cache_size: int = 8192,
     ) -> None:
-        self._tokenizer = encoder.tokenizer
-        self._bert = encoder.model
-        self._branch = branch
-        n_layers = len(self._bert.encoder.layer)
-        self._split = n_layers - branch.top_k
-        self._base_top = self._bert.encoder.layer[self._split :]
-        self._max_length = max_length
+        self._tokenizer = tokenizer
+        self.backend = backend
+        self.precision = backend.precision
         self._batch_size = batch_size
         self._cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, Sentiment | None]] = OrderedDict()
         self._lock = threading.Lock()
-        self.dim = int(self._bert.config.hidden_size)
+        self.dim = backend.dim
 
     def analyze(self, texts: Sequence[str]) -> TextAnalysis:
         entries = self._lookup(list(texts), with_sentiment=True)
@@ -91,45 +116,55 @@ class LocalTextSignals:
             return result
 
     def _compute(self, texts: list[str], with_sentiment: bool) -> None:
-        ids = self._tokenizer(texts, truncation=True, max_length=self._max_length)["input_ids"]
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        with torch.inference_mode():
-            for start in range(0, len(order), self._batch_size):
-                idx = order[start : start + self._batch_size]
-                width = len(ids[idx[-1]])
-                input_ids = torch.zeros(len(idx), width, dtype=torch.long)
-                mask = torch.zeros(len(idx), width, dtype=torch.long)
-                for row, i in enumerate(idx):
-                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, : len(ids[i])] = 1
-                lower, mask4d = trunk(self._bert, input_ids, mask, self._split)
-                top = run_layers(self._base_top, lower, mask4d)
-                emb = torch.nn.functional.normalize(mean_pool(top, mask), dim=-1).numpy()
-                probs = None
-                if with_sentiment:
-                    branch = run_layers(self._branch.layers, lower, mask4d)
-                    probs = torch.softmax(self._branch.head(mean_pool(branch, mask)), dim=-1).tolist()
-                for row, i in enumerate(idx):
-                    sentiment = Sentiment(*probs[row]) if probs is not None else None
-                    self._cache[texts[i]] = (emb[row].copy(), sentiment)
+        for start in range(0, len(order), self._batch_size):
+            idx = order[start : start + self._batch_size]
+            width = len(ids[idx[-1]])
+            input_ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            emb, probs = self.backend.run(input_ids, mask, with_sentiment)
+            for row, i in enumerate(idx):
+                sentiment = Sentiment(*map(float, probs[row])) if probs is not None else None
+                self._cache[texts[i]] = (np.array(emb[row], dtype=np.float32), sentiment)
 
 
-THREADS_ENV = "QA_COACH_TORCH_THREADS"
+def _threads() -> int | None:
+    threads = os.environ.get(THREADS_ENV, "").strip()
+    if not threads:
+        return None
+    try:
+        return max(1, int(threads))
+    except ValueError:
+        raise QACoachError(f"{THREADS_ENV} must be a whole number, not {threads!r}") from None
+
+
+def precision_setting(precision: str | None = None) -> str:
+    """``precision``, else ``$QA_COACH_PRECISION``, else fp32; anything else is an error."""
+    from qa_coach.ml.onnx_encoder import PRECISIONS
+
+    value = (precision or os.environ.get(PRECISION_ENV, "") or "fp32").strip().lower()
+    if value not in PRECISIONS:
+        raise QACoachError(f"{PRECISION_ENV} must be one of {', '.join(PRECISIONS)}, not {value!r}")
+    return value
+
+
+def load_text_signals(precision: str | None = None) -> LocalTextSignals:
+    """The process-wide adapter for ``precision`` (see :func:`precision_setting`).
+
+    ``$QA_COACH_THREADS`` sets ONNX Runtime's thread count: on a CPU shared with other busy
+    processes one thread was faster here than two; on an idle machine the default (one
+    per core) is the better choice.
+    """
+    return _load(precision_setting(precision))
 
 
 @cache
-def load_text_signals() -> LocalTextSignals:
-    """The process-wide adapter: the encoder and the sentiment delta load once.
+def _load(precision: str) -> LocalTextSignals:
+    from qa_coach.ml.encoder import load_tokenizer
+    from qa_coach.ml.onnx_encoder import OnnxBackend, model_dir
 
-    ``$QA_COACH_TORCH_THREADS`` sets torch's thread count: on a CPU shared with other busy
-    processes one thread was faster here than two (100 vs 67 turns/s); on an idle machine
-    torch's default (one per core) is the better choice.
-    """
-    threads = os.environ.get(THREADS_ENV, "").strip()
-    if threads:
-        try:
-            torch.set_num_threads(max(1, int(threads)))
-        except ValueError:
-            raise QACoachError(f"{THREADS_ENV} must be a whole number, not {threads!r}") from None
-    encoder = load_encoder()
-    return LocalTextSignals(encoder, load_branch(encoder.model))
+    return LocalTextSignals(load_tokenizer(), OnnxBackend(model_dir(), precision, threads=_threads()))
