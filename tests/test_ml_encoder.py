@@ -25,10 +25,9 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def signals():
-    """The exact fp32 path (the default int8 path is compared with it in test_ml_int8.py)."""
     from qa_coach.ml.text_signals import load_text_signals
 
-    return load_text_signals("fp32")
+    return load_text_signals()
 
 
 def test_embeddings_equal_sentence_transformers_mean_pooling(signals):

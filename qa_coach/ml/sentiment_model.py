@@ -163,8 +163,8 @@ class ScoringGraph(nn.Module):
     """Token ids to normalised embeddings (and, ``with_sentiment``, sentiment probabilities).
 
     The trunk runs once; the original top layers give the sentence-transformers embedding
-    and the LoRA-merged copies the sentiment. The fp32 path runs it directly and the int8
-    path is exported from it, so both compute the same thing.
+    and the LoRA-merged copies the sentiment. The ONNX graphs the product runs are exported
+    from it (qa_coach.ml.onnx_encoder), so both compute the same thing.
     """
 
     def __init__(self, bert: nn.Module, branch: SentimentBranch, *, with_sentiment: bool) -> None:

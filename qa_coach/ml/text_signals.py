@@ -5,8 +5,7 @@ embedding (mean pooling, L2-normalised) and the LoRA-merged copies give the sent
 Texts are de-duplicated, served from an LRU cache when seen before, and the rest are
 batched sorted by token length so that a batch carries little padding. A backend runs
 the batches: ONNX Runtime graphs exported from the PyTorch modules
-(:mod:`qa_coach.ml.onnx_encoder`; fp32 by default, int8 with ``QA_COACH_PRECISION=int8``),
-or the PyTorch modules themselves (:class:`TorchBackend`, the reference the export is
+(:mod:`qa_coach.ml.onnx_encoder`), or the PyTorch modules themselves (:class:`TorchBackend`, the reference the export is
 tested against).
 """
 
@@ -24,14 +23,12 @@ import numpy as np
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.signals import Sentiment, TextAnalysis
 
-PRECISION_ENV = "QA_COACH_PRECISION"
 THREADS_ENV = "QA_COACH_THREADS"
 
 
 class Backend(Protocol):
     """Runs one right-padded batch of token ids through the encoder."""
 
-    precision: str
     dim: int
 
     def run(self, input_ids: np.ndarray, mask: np.ndarray, with_sentiment: bool) -> tuple[np.ndarray, np.ndarray | None]: ...
@@ -39,8 +36,6 @@ class Backend(Protocol):
 
 class TorchBackend:
     """The fp32 PyTorch modules: exact sentence-transformers embeddings."""
-
-    precision = "torch-fp32"
 
     def __init__(self, encoder, branch) -> None:
         from qa_coach.ml.sentiment_model import ScoringGraph
@@ -74,7 +69,6 @@ class LocalTextSignals:
     ) -> None:
         self._tokenizer = tokenizer
         self.backend = backend
-        self.precision = backend.precision
         self._batch_size = batch_size
         self._cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, Sentiment | None]] = OrderedDict()
@@ -142,29 +136,13 @@ def _threads() -> int | None:
         raise QACoachError(f"{THREADS_ENV} must be a whole number, not {threads!r}") from None
 
 
-def precision_setting(precision: str | None = None) -> str:
-    """``precision``, else ``$QA_COACH_PRECISION``, else fp32; anything else is an error."""
-    from qa_coach.ml.onnx_encoder import PRECISIONS
-
-    value = (precision or os.environ.get(PRECISION_ENV, "") or "fp32").strip().lower()
-    if value not in PRECISIONS:
-        raise QACoachError(f"{PRECISION_ENV} must be one of {', '.join(PRECISIONS)}, not {value!r}")
-    return value
-
-
-def load_text_signals(precision: str | None = None) -> LocalTextSignals:
-    """The process-wide adapter for ``precision`` (see :func:`precision_setting`).
-
-    ``$QA_COACH_THREADS`` sets ONNX Runtime's thread count: on a CPU shared with other busy
-    processes one thread was faster here than two; on an idle machine the default (one
-    per core) is the better choice.
-    """
-    return _load(precision_setting(precision))
-
-
 @cache
-def _load(precision: str) -> LocalTextSignals:
+def load_text_signals() -> LocalTextSignals:
+    """The process-wide adapter: the tokenizer and the ONNX graphs load once.
+
+    ``$QA_COACH_THREADS`` sets ONNX Runtime's thread count (default: one per core).
+    """
     from qa_coach.ml.encoder import load_tokenizer
     from qa_coach.ml.onnx_encoder import OnnxBackend, model_dir
 
-    return LocalTextSignals(load_tokenizer(), OnnxBackend(model_dir(), precision, threads=_threads()))
+    return LocalTextSignals(load_tokenizer(), OnnxBackend(model_dir(), threads=_threads()))
