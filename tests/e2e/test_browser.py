@@ -1,7 +1,7 @@
 """End to end in a real headless browser (Debian's chromium + chromedriver via Selenium).
 
 Starts ``streamlit run app.py`` on a free localhost port with a temporary database (real
-models), signs in, uploads a sample chat, waits for its scorecard, opens the interaction,
+models), signs in, uploads a sample call, waits for its scorecard, opens the interaction,
 saves an override, and visits every page; a screenshot of each step and page goes to
 artifacts/screenshots/. Outside CI the test skips when no browser can be had; in CI
 (``CI`` set) it fails instead.
@@ -21,7 +21,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "screenshots"
-SAMPLE = REPO / "sample_calls" / "chats" / "04_angry_customer_plain_text.txt"
+SAMPLE = REPO / "sample_calls" / "calls" / "03_poor_rep.ogg"  # a stereo call: Whisper runs in the app
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1400,1000",
                   "--disable-dev-shm-usage")
@@ -237,7 +237,7 @@ def _journey(p: Page, app_url: str, browser) -> None:
     p.choose("import_rep", "Olivia Grant")
     p.shot("04_import_chosen")
     p.click_button("Import and score")
-    p.text_appears("scored and stored", timeout=300)  # the first scoring loads the models
+    p.text_appears("scored and stored", timeout=900)  # transcribes the call (Whisper base) and loads the models
     p.shot("05_import_done")
 
     link = p.wait.until(lambda d: next((a for a in d.find_elements("css selector", "a")
@@ -245,6 +245,8 @@ def _journey(p: Page, app_url: str, browser) -> None:
     link.click()
     p.text_appears("Automatic scorecard")
     p.idle()
+    assert browser.find_elements("css selector", "audio"), "the call's audio player is missing"
+    p.text_appears("Call metrics")
     p.shot("06_interaction_scorecard")
     p.choose("evidence_criterion", "Greeting")
     p.idle()
