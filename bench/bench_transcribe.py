@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_transcribe.py [--model base] [--runs 3]
 
-Ours: `qa-coach transcribe` on the stereo call (decode, voice activity, transcription of
-each channel's speech, attribution into turns, call metrics), in a fresh process.
+Ours: `qa-coach score` on the stereo call (decode, voice activity, transcription of each
+channel's speech, attribution into turns, call metrics, sentiment, the scorecard), in a
+fresh process.
 Baseline: openai-whisper's `whisper` command on the mono mix of the same call, loading
 the same converted checkpoint (it reads audio through a system ffmpeg). Each run is a
 fresh process (model load included in both); the two alternate; medians are reported,
@@ -61,8 +62,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stereo = write_wav16(Path(tmp) / "call.wav", np.stack([agent[0, :n], caller[0, :n]]), rate)
         mono = write_wav16(Path(tmp) / "mix.wav", ((agent[0, :n] + caller[0, :n]) / 2)[None], rate)
-        ours_cmd = [sys.executable, "-c", "from qa_coach.cli import main; main()", "transcribe",
-                    str(stereo), "--model", args.model, "--json", "--quiet", "--no-sentiment"]
+        # `score`: decode, voice activity, transcription, attribution, call metrics,
+        # sentiment and the scorecard, as the end-to-end figure asks
+        ours_cmd = [sys.executable, "-c", "from qa_coach.cli import main; main()", "score",
+                    str(stereo), "--whisper-model", args.model, "--json"]
         base_cmd = [exe, str(mono), "--model", str(ckpt), "--language", "en", "--fp16", "False",
                     "--output_format", "txt", "--output_dir", tmp, "--verbose", "False"]
         ours, base = [], []
