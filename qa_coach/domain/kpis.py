@@ -51,9 +51,22 @@ def first_contact_resolution(contacts: Sequence[Contact], window_days: float = 7
             if observed_until is not None and t + window > observed_until:
                 continue
             total += 1
-            repeat = i + 1 < len(times) and times[i + 1] - t <= window
-            resolved += not repeat
+            resolved += _no_repeat(t, times[i + 1] if i + 1 < len(times) else None, window)
     return Rate(resolved, total)
+
+
+def first_contact_resolution_from_next(contacts: Iterable[tuple[datetime, datetime | None]],
+                                       window_days: float = 7.0) -> Rate:
+    """The same rate from (contact time, the customer's next contact time or None) pairs,
+    for callers that look the next contact up in a database rather than load them all."""
+    window = timedelta(days=window_days)
+    outcomes = [_no_repeat(at, nxt, window) for at, nxt in contacts]
+    return Rate(sum(outcomes), len(outcomes))
+
+
+def _no_repeat(at: datetime, next_at: datetime | None, window: timedelta) -> bool:
+    """Resolved at first contact: the customer did not come back within the window."""
+    return next_at is None or next_at - at > window
 
 
 _SATISFIED_WORDS = {"good", "satisfied", "positive", "happy", "great", "yes"}

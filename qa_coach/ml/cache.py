@@ -83,6 +83,34 @@ def cached_file(
     return target
 
 
+def cached_folder(name: str, build: Callable[[Path], None], is_valid: Callable[[Path], bool]) -> Path:
+    """Return the cached folder ``name``, building it once with ``build(tmp_folder)`` if needed.
+
+    The same protocol as :func:`cached_file` for a set of files that belong together:
+    ``build`` fills a temporary folder beside the target, which is renamed into place under
+    the entry's lock; a folder that fails ``is_valid`` (a damaged file) is rebuilt.
+    """
+    import shutil
+
+    target = cache_dir() / name
+    if is_valid(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if is_valid(target):  # another process built it while we waited
+            return target
+        shutil.rmtree(target, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent))
+        try:
+            build(tmp)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not is_valid(target):
+        raise ModelMissingError(f"the cache entry {target} fails its check after a rebuild; delete it and retry")
+    return target
+
+
 def _is_valid(path: Path, sha256: str | None) -> bool:
     if not path.is_file():
         return False

@@ -24,16 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.cache import cache_dir
+from qa_coach.ml.cache import cached_folder, sha256_of
 
 EXPORT_VERSION = 3
 GRAPHS = ("embed", "analyze")  # embeddings only; embeddings + sentiment probabilities
@@ -63,25 +60,7 @@ def graph_file(name: str) -> str:
 
 def model_dir() -> Path:
     """The folder with the graphs, built on first use (about 15 s, needs torch) and verified."""
-    from filelock import FileLock
-
-    target = cache_dir() / "onnx" / cache_key()
-    if _valid(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if _valid(target):  # another process built it while we waited
-            return target
-        shutil.rmtree(target, ignore_errors=True)  # a folder that failed its check
-        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent))
-        try:
-            build(tmp)
-            os.replace(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    if not _valid(target):
-        raise ModelMissingError(f"the ONNX encoder built in {target} fails its checksum; delete the folder and retry")
-    return target
+    return cached_folder(f"onnx/{cache_key()}", build, _valid)
 
 
 def _valid(folder: Path) -> bool:
@@ -121,7 +100,7 @@ def build(folder: Path) -> None:
                 graph, example, str(path), input_names=["input_ids", "attention_mask"], output_names=outputs,
                 dynamic_axes=axes, opset_version=17, dynamo=False,
             )
-        manifest[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest[path.name] = sha256_of(path)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 

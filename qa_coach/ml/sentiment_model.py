@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.paths import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE  # noqa: F401 (re-exported)
+from qa_coach.ml.paths import MANIFEST_FILE, WEIGHTS_FILE
 
 LABELS = ("negative", "neutral", "positive")
 WEIGHTS_HINT = (

@@ -4,9 +4,9 @@ The lower layers run once per text; the original top layers give the sentence-tr
 embedding (mean pooling, L2-normalised) and the LoRA-merged copies give the sentiment.
 Texts are de-duplicated, served from an LRU cache when seen before, and the rest are
 batched sorted by token length so that a batch carries little padding. A backend runs
-the batches: ONNX Runtime graphs exported from the PyTorch modules
-(:mod:`qa_coach.ml.onnx_encoder`), or the PyTorch modules themselves (:class:`TorchBackend`, the reference the export is
-tested against).
+the batches: the ONNX Runtime graphs exported from the PyTorch modules
+(:mod:`qa_coach.ml.onnx_encoder`, what the product uses), or the PyTorch modules
+themselves (:class:`TorchBackend`, the reference the export is tested against).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ class TorchBackend:
     def __init__(self, encoder, branch) -> None:
         from qa_coach.ml.sentiment_model import ScoringGraph
 
-        self.branch = branch
         self._graphs = {
             flag: ScoringGraph(encoder.model, branch, with_sentiment=flag).eval() for flag in (False, True)
         }

@@ -1,16 +1,12 @@
 """openai-whisper as a transcriber: packaged weights offline, official names online.
 
 Decoding is the `whisper` command's: beam search of 5 (best of 5 when sampling), the same
-temperature fallback and conditioning on the previous text. Three changes to how the
+temperature fallback and conditioning on the previous text. Four changes to how the
 loaded model computes, none to what it computes (see :func:`_speed_up`):
 
 * the vocabulary projection of the beams' rows runs over slices of the vocabulary, so each
   slice of the embedding is read once for all beams while it is in cache (~25% less time
   for that step, the largest single one of beam search);
-
-Results differ from openai-whisper's own computation by float rounding only (logits within
-1e-4); the tests check that both write the same words at the same times.
-
 * cross-attention for a group of beams reads the one copy of the audio keys/values once
   (openai-whisper broadcasts the single audio row to every beam, which PyTorch's CPU
   attention does by copying it per beam: about half of beam-search time on two cores);
@@ -18,6 +14,9 @@ Results differ from openai-whisper's own computation by float rounding only (log
   whole model again on that window, and temperature fallbacks do not encode it again;
 * word timing's DTW is done in NumPy along anti-diagonals (the same recurrence and tie
   order as openai-whisper's numba version, without its ~8 s compile in every process).
+
+Results differ from openai-whisper's own computation by float rounding only (logits within
+1e-4); the tests check that both write the same words at the same times.
 """
 
 from __future__ import annotations

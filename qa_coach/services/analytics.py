@@ -327,7 +327,8 @@ def contact_kpis(sessions: Sessions, user_id: int, *, representative_id: int | N
     next_contact = (select(func.min(later.occurred_at))
                     .where(later.customer_key == InteractionRow.customer_key,
                            later.occurred_at > InteractionRow.occurred_at)
-                    .scalar_subquery())
+                    .scalar_subquery()
+                    .label("next_contact"))
     with unit_of_work(sessions, user_id) as (s, actor):
         q = (
             select(InteractionRow.customer_key, InteractionRow.occurred_at, InteractionRow.duration_seconds,
@@ -349,10 +350,10 @@ def contact_kpis(sessions: Sessions, user_id: int, *, representative_id: int | N
         if until is not None:
             q = q.where(InteractionRow.occurred_at < as_utc(until))
         rows = s.execute(q).all()
-    window = timedelta(days=fcr_window_days)
-    # Resolved at first contact: the customer did not come back within the window.
-    with_customer = [(as_utc(r.occurred_at), r[4]) for r in rows if r.customer_key]
-    fcr = kpis.Rate(sum(nxt is None or as_utc(nxt) > at + window for at, nxt in with_customer), len(with_customer))
+    fcr = kpis.first_contact_resolution_from_next(
+        ((as_utc(r.occurred_at), as_utc(r.next_contact)) for r in rows if r.customer_key),
+        fcr_window_days,
+    )
     scores = [r.score for r in rows if r.score is not None]
     metas = [r.metadata_json or {} for r in rows]
     return KpiReport(

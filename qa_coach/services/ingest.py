@@ -36,10 +36,10 @@ from .scoring import scorer_for
 
 if TYPE_CHECKING:
     from qa_coach.ingest.audio.call import TranscribeOptions
+    from qa_coach.ingest.audio.decode import Progress
 
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".mp4"})
 Importer = Callable[[Path], list[Interaction]]
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,10 @@ from qa_coach.domain.interaction import Channel, Interaction, Role, SourceRef, T
 from qa_coach.domain.signals import Sentiment, TextSignals
 
 from . import mono_speakers
-from .decode import DEFAULT_MAX_SECONDS, SAMPLE_RATE, decode_audio
+from .decode import DEFAULT_MAX_SECONDS, SAMPLE_RATE, Progress, decode_audio
 from .turns import Phrase, TimedWord, agent_opener_count, merge_into_turns, opener_phrases, phrases
 from .vad import SpeechRegion, VadSettings, speech_regions
 
-Progress = Callable[[float, str], None]
 
 _GAP_SECONDS = 0.3  # silence put between packed speech regions
 _PAD_SECONDS = 0.25  # audio kept around each region for Whisper (the VAD cuts tight)
