@@ -102,3 +102,22 @@ def test_vad_sequence_model_reads_as_the_window_model(extdata):
         assert np.abs(a - b).max() < 1e-4
         assert (a > 0.5).mean() > 0.3  # there is speech in it
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_voice_activity_leaves_torch_threads_alone():
+    """silero-vad sets torch to one thread when imported; Whisper, which runs after voice
+    activity, must keep the process's threads (it ran at half speed on two cores)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, torch\n"
+        "torch.set_num_threads(2)\n"
+        "from qa_coach.ingest.audio import vad\n"
+        "vad.speech_regions([np.zeros(16000, np.float32)], vad.VadSettings())\n"
+        "vad.reference_speech_seconds(np.zeros(16000, np.float32))\n"
+        "import silero_vad\n"
+        "print(torch.get_num_threads())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "2"

@@ -108,31 +108,82 @@ def test_dtw_is_whisper_dtw():
 
 def test_faster_model_decodes_as_openai_whisper(extdata):
     """Beam search with word times: the sped-up model writes the same words at the same
-    times as the model openai-whisper loads itself (a lost beam or a stale encoder cache
-    would change them)."""
+    times as the model openai-whisper loads itself (a lost beam, a stale encoder cache, a
+    wrong shared prompt or a beam reordered wrongly in the cache would change them). The
+    70 s clip spans three windows, so later windows start from the previous text."""
     import whisper
     import whisper.timing
 
     from qa_coach.ingest.audio.decode import decode_audio
-    from qa_coach.ml.whisper_transcriber import load_whisper
+    from qa_coach.ml.whisper_transcriber import BeamKVCache, load_whisper
 
     audio = decode_audio(extdata("audio", "whisper", "jfk.flac")).channels[0]
+    agent = extdata("audio", "aws_lca_call_recordings", "Auto_Repairs_49_UTC_agent.wav")
+    long_clip = decode_audio(agent).channels[0][: 70 * 16000]
     fast = load_whisper("tiny.en")
     stock = whisper.load_model(str(wc.packaged_checkpoint("tiny.en")), device="cpu")
     stock.alignment_heads = fast.alignment_heads
     kw = dict(language="en", fp16=False, word_timestamps=True, beam_size=5, best_of=5)
+    caches = []
+    real_store = BeamKVCache.store
+
+    def spy(self, module, output):
+        caches.append(self)
+        return real_store(self, module, output)
 
     def words(model, clip):
         out = model.transcribe(clip, **kw)
         return [(w["word"], w["start"], w["end"]) for s in out["segments"] for w in s["words"]]
 
     first_half = audio[: len(audio) // 2]
-    ours = [words(fast, clip) for clip in (audio, first_half, audio)]  # cache must not leak
-    theirs = [words(stock, clip) for clip in (audio, first_half)]
-    assert ours[0] == theirs[0] == ours[2] and ours[1] == theirs[1]
-    assert len(ours[0]) > 15 and len(ours[1]) < len(ours[0])
+    BeamKVCache.store = spy
+    try:
+        ours = [words(fast, clip) for clip in (audio, first_half, audio, long_clip)]  # cache must not leak
+        assert caches, "the sped-up model did not decode through BeamKVCache"
+        caches.clear()
+        theirs = [words(stock, clip) for clip in (audio, first_half, long_clip)]
+        assert not caches, "the stock model must decode with openai-whisper's own cache"
+    finally:
+        BeamKVCache.store = real_store
+    assert ours[0] == theirs[0] == ours[2] and ours[1] == theirs[1] and ours[3] == theirs[2]
+    assert len(ours[0]) > 15 and len(ours[1]) < len(ours[0]) and len(ours[3]) > 120
     assert hasattr(fast.encoder, "inner")  # the sped-up model really was the one tested
     assert whisper.timing.dtw.__module__ == "qa_coach.ml.whisper_transcriber"
+
+
+def test_beam_cache_matches_concatenate_and_index():
+    """BeamKVCache holds what openai-whisper's dict cache would: a prompt shared by the
+    beams, steps appended, beams reordered (rows copied, some twice, some dropped)."""
+    import torch
+
+    from qa_coach.ml.whisper_transcriber import BeamKVCache
+
+    key, value, cross = torch.nn.Linear(4, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 4)
+    cache = BeamKVCache([key, value], n_ctx=8)
+    gen = torch.Generator().manual_seed(0)
+    prompt = torch.randn(1, 3, 4, generator=gen)
+    audio = torch.randn(1, 6, 4, generator=gen)
+    assert cache.store(cross, audio) is audio
+    for module in (key, value):
+        cache.store(module, prompt)
+    cache.broadcast(5)
+    expected = prompt.expand(5, -1, -1)
+    for source in ([0, 1, 2, 3, 4], [0, 0, 1, 3, 3], [4, 3, 2, 1, 0], [2, 2, 2, 2, 2]):
+        step = torch.randn(5, 1, 4, generator=gen)
+        for module in (key, value):
+            got = cache.store(module, step)
+        expected = torch.cat([expected, step], dim=1)
+        assert torch.equal(got, expected) and torch.equal(cache[key], expected)
+        cache.reorder(source)
+        expected = expected[source]
+        assert torch.equal(cache[key], expected) and torch.equal(cache[value], expected)
+    assert cache[cross] is audio
+    for _ in range(4):  # past n_ctx the buffers grow instead of failing
+        step = torch.randn(5, 1, 4, generator=gen)
+        for module in (key, value):
+            cache.store(module, step)
+        expected = torch.cat([expected, step], dim=1)
+    assert expected.shape[1] == 11 and torch.equal(cache[key], expected)
 
 
 def test_english_only_model_refuses_other_language():

@@ -53,16 +53,30 @@ class VadSettings:
 
 
 @lru_cache(maxsize=1)
-def _model():
+def _silero():
+    """The silero_vad package, imported without its side effect on the process: its model
+    module calls ``torch.set_num_threads(1)`` on import, which would leave Whisper (run
+    after voice activity) on one of the machine's cores."""
+    import torch
+
+    threads = torch.get_num_threads()
     try:
-        from silero_vad import load_silero_vad
+        import silero_vad
     except ImportError:
         raise ModelMissingError(
             "voice activity detection needs the package 'silero-vad'. "
             "Install it with: pip install --no-deps silero-vad==6.2.3"
         ) from None
+    finally:
+        torch.set_num_threads(threads)
+    return silero_vad
+
+
+@lru_cache(maxsize=1)
+def _model():
     import warnings
 
+    load_silero_vad = _silero().load_silero_vad
     with warnings.catch_warnings():  # deprecation notices from inside silero/torch
         warnings.simplefilter("ignore", DeprecationWarning)
         return load_silero_vad()
@@ -90,6 +104,7 @@ def _sequence_session():
         return None
     from importlib.resources import files
 
+    _silero()  # the package, imported without changing torch's threads
     path = files("silero_vad.data") / _SEQUENCE_MODEL
     if not path.is_file():
         return None
@@ -214,9 +229,8 @@ def reference_speech_seconds(samples: np.ndarray, settings: VadSettings = VadSet
     """Speech seconds in one 16 kHz channel by silero-vad's own ``get_speech_timestamps``
     with the same thresholds: an independent measure to check talk times against."""
     import torch
-    from silero_vad import get_speech_timestamps
 
-    stamps = get_speech_timestamps(
+    stamps = _silero().get_speech_timestamps(
         torch.from_numpy(np.ascontiguousarray(samples, np.float32)), _model(),
         threshold=settings.threshold, min_speech_duration_ms=settings.min_speech_ms,
         min_silence_duration_ms=settings.min_silence_ms, speech_pad_ms=settings.speech_pad_ms,
