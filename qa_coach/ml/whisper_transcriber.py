@@ -33,6 +33,7 @@ from qa_coach.domain.errors import ModelMissingError, QACoachError
 from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_checkpoint
 
 DEFAULT_MODEL = "base"
+_FALLBACK_SEED = 0  # temperature fallback samples: fixed, so the same audio gives the same words
 FAST_MODEL = "tiny.en"
 
 
@@ -342,7 +343,11 @@ class WhisperTranscriber:
         )
         if s.beam_size and s.beam_size > 1:
             kwargs.update(beam_size=s.beam_size, best_of=s.beam_size)
-        with torch.inference_mode():
+        # Temperature fallback samples from torch's generator, which a new process seeds at
+        # random: a fixed seed makes the same audio give the same words in every process
+        # and whatever was drawn before (the caller's generator state is restored).
+        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+            torch.manual_seed(_FALLBACK_SEED)
             result = self.model.transcribe(np.ascontiguousarray(audio, np.float32), **kwargs)
         return [_segment(seg) for seg in result["segments"] if seg["text"].strip()]
 
