@@ -33,8 +33,8 @@ from qa_coach.domain.errors import ModelMissingError, QACoachError
 from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_checkpoint
 
 DEFAULT_MODEL = "base"
-_FALLBACK_SEED = 0  # temperature fallback samples: fixed, so the same audio gives the same words
 FAST_MODEL = "tiny.en"
+_FALLBACK_SEED = 0  # temperature fallback samples: fixed, so the same audio gives the same words
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,6 @@ class BeamKVCache(dict):
         self._self_attention = set(self_attention)
         self._n_ctx = n_ctx
         self._buffers: dict = {}  # module -> [buffer, spare], each (rows, n_ctx, state)
-        self._length = 0
 
     def store(self, module, output):
         """The forward hook: record ``output`` and return all keys/values so far."""
@@ -237,13 +236,9 @@ class BeamKVCache(dict):
 def _inference_class():
     """openai-whisper's ``PyTorchInference`` using :class:`BeamKVCache` for models made
     by :func:`_speed_up`; any other model decodes exactly as before."""
-    from whisper.decoding import PyTorchInference
+    from whisper.decoding import PyTorchInference  # openai-whisper's, before _speed_up replaces it
 
-    base = PyTorchInference.__dict__.get("_qa_coach_base", PyTorchInference)
-
-    class BufferedInference(base):
-        _qa_coach_base = base
-
+    class BufferedInference(PyTorchInference):
         def logits(self, tokens, audio_features):
             if not getattr(self.model, "buffered_kv_cache", False):
                 return super().logits(tokens, audio_features)
