@@ -42,18 +42,12 @@ def test_scores_follow_the_scripts(cards) -> None:
     assert score["01"] > score["03"] and score["01"] > score["02"], score
     assert score["01"] >= 80 and score["03"] <= 40, score
     assert answer["01"]["greeting"] == "yes" and answer["03"]["greeting"] == "no"
-    assert answer["01"]["resolution"] == "yes"
+    assert answer["01"]["resolution"] == "yes" and answer["02"]["resolution"] == "yes"
     assert answer["05"]["resolution"] == "no" and answer["03"]["resolution"] == "no"
     assert answer["04"]["empathy"] == "yes" and answer["02"]["empathy"] == "no"
     assert answer["04"]["apology"] == "yes" and answer["02"]["apology"] == "no"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known scorer miss (issue #3 note, 2026-11-23): in the average rep's call the customer's "
-    "'Yes, I can see the channels again' is not recognised as a confirmation, so resolution is "
-    "'no' and the average rep scores as low as the poor one (25)",
-)
 def test_average_rep_scores_above_poor_rep(cards) -> None:
     score = {k: card.score for k, (_, card) in cards.items()}
     assert score["02"] > score["03"], score

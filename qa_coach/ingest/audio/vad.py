@@ -231,7 +231,7 @@ def reference_speech_seconds(samples: np.ndarray, settings: VadSettings = VadSet
     import torch
 
     stamps = _silero().get_speech_timestamps(
-        torch.from_numpy(np.ascontiguousarray(samples, np.float32)), _model(),
+        torch.tensor(samples, dtype=torch.float32), _model(),  # a copy: decoded audio may be read-only
         threshold=settings.threshold, min_speech_duration_ms=settings.min_speech_ms,
         min_silence_duration_ms=settings.min_silence_ms, speech_pad_ms=settings.speech_pad_ms,
         sampling_rate=SAMPLE_RATE, return_seconds=True,
