@@ -42,6 +42,7 @@ def test_scores_follow_the_scripts(cards) -> None:
     assert score["01"] > score["03"] and score["01"] > score["02"], score
     assert score["01"] >= 80 and score["03"] <= 40, score
     assert answer["01"]["greeting"] == "yes" and answer["03"]["greeting"] == "no"
+    assert answer["02"]["closing"] == "yes" and answer["03"]["closing"] == "no"
     assert answer["01"]["resolution"] == "yes" and answer["02"]["resolution"] == "yes"
     assert answer["05"]["resolution"] == "no" and answer["03"]["resolution"] == "no"
     assert answer["04"]["empathy"] == "yes" and answer["02"]["empathy"] == "no"
