@@ -39,7 +39,7 @@ def test_calls_are_stereo_with_agent_and_customer(cards) -> None:
 def test_scores_follow_the_scripts(cards) -> None:
     score = {k: card.score for k, (_, card) in cards.items()}
     answer = {k: {r.criterion_id: r.answer for r in card.results} for k, (_, card) in cards.items()}
-    assert score["01"] > score["03"] and score["01"] > score["02"], score
+    assert score["01"] > score["02"] > score["03"], score
     assert score["01"] >= 80 and score["03"] <= 40, score
     assert answer["01"]["greeting"] == "yes" and answer["03"]["greeting"] == "no"
     assert answer["02"]["closing"] == "yes" and answer["03"]["closing"] == "no"
@@ -48,7 +48,3 @@ def test_scores_follow_the_scripts(cards) -> None:
     assert answer["04"]["empathy"] == "yes" and answer["02"]["empathy"] == "no"
     assert answer["04"]["apology"] == "yes" and answer["02"]["apology"] == "no"
 
-
-def test_average_rep_scores_above_poor_rep(cards) -> None:
-    score = {k: card.score for k, (_, card) in cards.items()}
-    assert score["02"] > score["03"], score
