@@ -2,9 +2,10 @@
 
 Run: ``python -m qa_coach.evaluation.scorer_accuracy [--json] [--rubric FILE] [--show-errors]``
 
-Each labelled file is reported on its own and together. part1.yaml was used while
-tuning the default rubric (the dev split); part2.yaml was not looked at while tuning
-(the held-out split) and is the figure to trust.
+The conversations in eval/labelled/ were written and labelled by the project team: they are
+a regression set, not evidence of accuracy (the real chats of
+:mod:`qa_coach.evaluation.qa_dev_accuracy` are). Each file is reported on its own and
+together: part1.yaml was used while tuning the default rubric; part2.yaml was not.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from qa_coach.domain.interaction import Interaction
 
 LABELLED_DIR = Path(__file__).resolve().parents[2] / "eval" / "labelled"
 CRITERIA = ("greeting", "active_listening", "empathy", "apology", "resolution", "closing")
+TEAM_WRITTEN = "written by the project team: a regression set, not evidence of accuracy"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def load_labelled(directory: Path = LABELLED_DIR) -> list[LabelledConversation]:
 
 
 def evaluate(rubric: str | None = None) -> dict:
-    from qa_coach.scoring_service import scorer_for
+    from qa_coach.services.scorers import scorer_for
 
     convs = load_labelled()
     scorer = scorer_for(rubric)
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    print(f"eval/labelled: {TEAM_WRITTEN}")
     for split, per in report["splits"].items():
         n = next(iter(per.values()))["n"]
         print(f"\n{split} ({n} conversations)")
