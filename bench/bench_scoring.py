@@ -36,7 +36,7 @@ from qa_coach.ml.encoder import encoder_dir, load_encoder, load_tokenizer  # noq
 from qa_coach.ml.sentiment_model import load_branch, mean_pool, run_layers, trunk  # noqa: E402
 from qa_coach.ml.onnx_encoder import OnnxBackend, model_dir  # noqa: E402
 from qa_coach.ml.text_signals import LocalTextSignals, TorchBackend  # noqa: E402
-from qa_coach.rubric_loader import load_rubric  # noqa: E402
+from qa_coach.rubric.loader import load_rubric  # noqa: E402
 
 
 class NaiveSignals:

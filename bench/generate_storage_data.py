@@ -49,7 +49,7 @@ def bench_rubric_yaml() -> str:
 
 
 def bench_rubric():
-    from qa_coach.rubric_loader import parse_rubric
+    from qa_coach.rubric.loader import parse_rubric
 
     return parse_rubric(bench_rubric_yaml(), source="bench rubric")
 

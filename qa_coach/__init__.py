@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 
 def load_rubric(name_or_path: str | Path | None = None) -> "Rubric":
     """Load and validate a rubric YAML file, or a built-in one by name (default 'default')."""
-    from qa_coach.rubric_loader import load_rubric as _load
+    from qa_coach.rubric.loader import load_rubric as _load
 
     return _load(name_or_path)
 
@@ -55,7 +55,7 @@ def score(interactions, rubric=None, *, signals=None):
     ``signals`` defaults to the packaged offline models, loaded once per process.
     """
     from qa_coach.domain.interaction import Interaction
-    from qa_coach.scoring_service import scorer_for
+    from qa_coach.services.scorers import scorer_for
 
     scorer = scorer_for(rubric, signals)
     if isinstance(interactions, Interaction):

@@ -22,4 +22,17 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
     pip install --quiet "torch==$TORCH_VERSION"
 fi
 pip install --quiet -e ".$extras"
+
+# The browser test (tests/e2e) drives Debian's chromium through its chromedriver.
+if [[ -n "$extras" ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends chromium chromium-driver
+    else
+        echo "note: chromium and chromedriver are not installed and this script can install them only" \
+             "as root with apt-get; the browser test (tests/e2e) skips without them, and fails in CI." \
+             "Install them with: sudo apt-get install chromium chromium-driver" >&2
+    fi
+fi
 .venv/bin/qa-coach --version

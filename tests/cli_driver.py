@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-import qa_coach.scoring_service as scoring_service
+from qa_coach.services import text_models
 from tests.fakes import BagOfWordsSignals
 
 
@@ -27,7 +27,7 @@ def run(argv: list[str]) -> None:
     if argv[:1] == ["--delay"]:
         delay, argv = float(argv[1]), argv[2:]
     signals = _SlowSignals(delay)
-    scoring_service.default_signals = lambda: signals
+    text_models.default_signals = lambda: signals
     from qa_coach.cli import main
 
     main(argv, prog_name="qa-coach")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pytest
 
-from qa_coach.rubric_loader import parse_rubric
+from qa_coach.rubric.loader import parse_rubric
 from qa_coach.storage.database import Database
 from tests.fakes import BagOfWordsSignals
 

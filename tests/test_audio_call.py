@@ -12,6 +12,8 @@ from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call, trans
 
 from .audio_synth import read_wav16, write_wav16
 
+pytestmark = pytest.mark.slow  # transcribes calls with Whisper
+
 FAST = TranscribeOptions(model="tiny.en")
 SLICE = (0.0, 45.0)  # seconds of the AWS call used in tests
 

@@ -53,6 +53,7 @@ def test_no_speech_at_all():
     assert m.agent_words_per_minute is None
 
 
+@pytest.mark.slow  # silero's voice-activity model
 def test_vad_measures_placed_speech(extdata):
     """Real speech placed at known times on two channels: talk, silence, overtalk."""
     from qa_coach.domain.call_metrics import total
@@ -83,6 +84,7 @@ def test_vad_measures_placed_speech(extdata):
     assert m.longest_overtalk == pytest.approx(2 + speech - 3, abs=0.4)
 
 
+@pytest.mark.slow  # silero's voice-activity model
 def test_vad_sequence_model_reads_as_the_window_model(extdata):
     """silero's ONNX sequence model (chunks with the state carried over) gives the
     probabilities of the TorchScript model read one window at a time, channel by channel."""
@@ -104,6 +106,7 @@ def test_vad_sequence_model_reads_as_the_window_model(extdata):
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
+@pytest.mark.slow  # silero's voice-activity model
 def test_voice_activity_leaves_torch_threads_alone():
     """silero-vad sets torch to one thread when imported; Whisper, which runs after voice
     activity, must keep the process's threads (it ran at half speed on two cores)."""

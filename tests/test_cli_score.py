@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from qa_coach.cli import main
 
+pytestmark = pytest.mark.slow  # the real models
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "docs" / "scorecard.schema.json").read_text())
 CORE = ("greeting", "active_listening", "empathy", "apology", "resolution")

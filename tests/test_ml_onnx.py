@@ -18,6 +18,8 @@ from qa_coach.evaluation.scorer_accuracy import load_labelled
 from qa_coach.ml import onnx_encoder
 from qa_coach.ml.text_signals import LocalTextSignals, load_text_signals
 
+pytestmark = pytest.mark.slow  # exports and runs the real encoder graphs
+
 @pytest.fixture(scope="module")
 def signals():
     from qa_coach.ml.encoder import load_encoder, load_tokenizer
@@ -55,7 +57,7 @@ def test_onnx_graphs_compute_what_pytorch_computes(signals, sentences):
 
 def test_scores_equal_the_pytorch_path(signals, labelled):
     from qa_coach.domain.scoring import Scorer
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.rubric.loader import load_rubric
 
     rubric = load_rubric()
     items = [c.interaction for c in labelled]

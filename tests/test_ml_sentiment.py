@@ -11,6 +11,8 @@ from qa_coach.domain.errors import ModelMissingError
 from qa_coach.ml.sentiment_data import LABELS, classification_scores, domain_examples
 from qa_coach.ml.sentiment_model import MANIFEST_FILE, WEIGHTS_FILE, load_branch
 
+pytestmark = pytest.mark.slow  # the real sentiment model, over the held-out set
+
 # Measured held-out accuracy / macro-F1 (see the manifest), less a margin for
 # platform-level float differences; a broken or untrained delta lands far below.
 HELDOUT_ACCURACY_FLOOR = 0.75

@@ -10,6 +10,8 @@ import pytest
 import qa_coach
 from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
 
+pytestmark = pytest.mark.slow  # transcribes the sample calls with Whisper and scores them with the real models
+
 CALLS = Path(__file__).resolve().parents[1] / "sample_calls" / "calls"
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from qa_coach.domain.interaction import Interaction, Role, SourceRef, Turn
 from qa_coach.domain.scoring import NothingToScoreError, Scorer
-from qa_coach.rubric_loader import parse_rubric
+from qa_coach.rubric.loader import parse_rubric
 from tests.fakes import BagOfWordsSignals
 
 RUBRIC = """

@@ -90,6 +90,7 @@ def _cli(env, *args):
                           text=True, timeout=180)
 
 
+@pytest.mark.slow  # six command-line processes; test_demo_load_* and test_export_* cover the same in-process
 def test_cli_demo_then_export(tmp_path):
     env = {**os.environ, "QA_COACH_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
            "QA_COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": REPO}

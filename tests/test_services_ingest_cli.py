@@ -57,6 +57,7 @@ def _stored_files(engine) -> int:
         return conn.scalar(select(func.count()).select_from(IngestedFile))
 
 
+@pytest.mark.slow  # 120 files, a process killed half-way and run again
 def test_sigkill_then_rerun_stores_every_file_once(database_url, tmp_path):
     folder = tmp_path / "chats"
     folder.mkdir()
@@ -93,6 +94,7 @@ def test_sigkill_then_rerun_stores_every_file_once(database_url, tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow  # four command-line processes
 def test_ingest_reports_each_failed_file_and_exits_nonzero(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     folder = tmp_path / "in"
@@ -127,6 +129,7 @@ def _worker(args):
     return [(jobs[i].path, run_ingest_job(jobs[i], signals=signals).status) for i in order]
 
 
+@pytest.mark.slow  # two processes racing over the same files
 def test_two_workers_running_the_same_jobs_store_each_file_once(database_url, tmp_path):
     """Jobs are plain data another process can run: two processes race over the same files."""
     import multiprocessing

@@ -12,6 +12,8 @@ from qa_coach.domain.errors import ModelMissingError
 from qa_coach.services import directory, ingest, queries, rubrics
 from qa_coach.storage import Database
 
+pytestmark = pytest.mark.slow  # the real models
+
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_calls" / "chats" / "01_excellent_rep_zendesk_qa.json"
 
 

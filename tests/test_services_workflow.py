@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from qa_coach.services import calibration, coaching, disputes, ingest, queries, reviews, rubrics, scoring
+from qa_coach.services import calibration, coaching, disputes, ingest, queries, reviews, rubrics, scorers, scoring
 from qa_coach.services.errors import ConflictError, NotFoundError, ValidationError
 from qa_coach.services.reviews import CriterionReview
 from qa_coach.storage.models import AuditEntry, AutoScorecard, InteractionRow, Review, ReviewAnswer
@@ -260,8 +260,8 @@ def test_store_scored_checks_the_rubric_and_skips_stored_conversations(world, tm
     w = world
     its = import_conversations(write_chat(tmp_path, "a.txt", "Ann", "c1", polite=True)) + import_conversations(
         write_chat(tmp_path, "b.txt", "Bo", "c2", polite=False))
-    cards = scoring.scorer_for(rubric_v1(), SIGNALS).score_many(its)
-    wrong = scoring.scorer_for(rubric_v2(), SIGNALS).score_many(its[:1])
+    cards = scorers.scorer_for(rubric_v1(), SIGNALS).score_many(its)
+    wrong = scorers.scorer_for(rubric_v2(), SIGNALS).score_many(its[:1])
     with pytest.raises(ValidationError, match="not by rubric version"):
         ingest.store_scored(w.sessions, w.admin, [(its[1], cards[1]), (its[0], wrong[0])],
                             representative="alice@example.com", rubric_version_id=w.rubric_v1)

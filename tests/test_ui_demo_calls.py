@@ -27,6 +27,8 @@ from qa_coach.ui.context import CONTEXT_KEY, USER_KEY, AppContext
 from tests.db_fixtures import SIGNALS
 from tests.ui_fixtures import REPO, frame, texts
 
+pytestmark = pytest.mark.slow  # transcribes a call with Whisper
+
 SAMPLE_CALL = REPO / "sample_calls" / "calls" / "01_excellent_rep.ogg"
 CLIP_SECONDS = 15.0
 

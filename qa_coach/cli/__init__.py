@@ -7,6 +7,7 @@ import sys
 import click
 
 from qa_coach.domain.errors import QACoachError
+from qa_coach.settings import set_thread_wait_policy
 
 
 class _FriendlyGroup(click.Group):
@@ -24,6 +25,7 @@ class _FriendlyGroup(click.Group):
 @click.version_option(package_name="qa-coach")
 def main() -> None:
     """qa-coach: score customer-service calls and chats against a rubric, with evidence."""
+    set_thread_wait_policy()  # before any command imports torch
 
 
 def _register() -> None:

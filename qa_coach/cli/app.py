@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import click
 
 from qa_coach.cli import main
+from qa_coach.settings import child_process_environment
 
 REPO_APP = Path(__file__).resolve().parents[2] / "app.py"
 PACKAGED_APP = Path(__file__).resolve().parents[1] / "ui" / "entry.py"
@@ -22,41 +22,22 @@ def app_script() -> Path:
 def prepare_database(*, demo: bool, echo=click.echo, signals=None) -> bool:
     """Create or upgrade the database; on an empty one, load the demo team with a progress bar.
     Returns whether the demo was loaded. ``signals``: the text models (default: the packaged ones)."""
-    from qa_coach.services import directory
-    from qa_coach.services.demo_data import load_demo
-    from qa_coach.storage import Database
-    from qa_coach.storage.config import data_dir
+    from qa_coach.services import database
 
-    db = Database()
-    db.upgrade()
-    sessions = db.session_factory()
-    try:
-        if not demo or not _empty(sessions):
-            return False
-        admin = directory.local_admin(sessions).id
-        echo("First start: loading the demo team (every conversation is scored by the local models).", err=True)
-        with click.progressbar(length=1, label="Scoring the demo conversations", file=sys.stderr) as bar:
-            def progress(done: int, total: int, name: str) -> None:
-                bar.length = total
-                bar.update(done - bar.pos, name)
+    first_start = database.prepare_app_database()
+    if not demo or not first_start:
+        return False
+    echo("First start: loading the demo team (every conversation is scored by the local models).", err=True)
+    with click.progressbar(length=1, label="Scoring the demo conversations", file=sys.stderr) as bar:
+        def progress(done: int, total: int, name: str) -> None:
+            bar.length = total
+            bar.update(done - bar.pos, name)
 
-            summary = load_demo(sessions, admin, data_dir() / "demo", progress=progress, signals=signals)
-            bar.update(bar.length - bar.pos)
-        echo(f"Demo team ready: {summary.representatives} representatives, {summary.interactions} interactions. "
-             "The sample calls are transcribed when the app first opens (a progress bar shows there).", err=True)
-        return True
-    finally:
-        db.dispose()
-
-
-def _empty(sessions) -> bool:
-    from sqlalchemy import func, select
-
-    from qa_coach.storage.models import InteractionRow, Team
-
-    with sessions() as s:
-        return not s.scalar(select(func.count()).select_from(Team)) and not s.scalar(
-            select(func.count()).select_from(InteractionRow))
+        summary = database.load_demo_team(progress=progress, signals=signals)
+        bar.update(bar.length - bar.pos)
+    echo(f"Demo team ready: {summary.representatives} representatives, {summary.interactions} interactions. "
+         "The sample calls are transcribed when the app first opens (a progress bar shows there).", err=True)
+    return True
 
 
 @main.command("app")
@@ -67,7 +48,7 @@ def app_command(port: int, address: str, demo: bool) -> None:
     """Open the app in your browser: http://localhost:8501 (Ctrl-C stops it)."""
     prepare_database(demo=demo)
     click.echo(f"qa_coach is at http://{address}:{port} (the first page creates the admin account)", err=True)
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = child_process_environment(STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_script()), "--server.headless", "true",
            "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

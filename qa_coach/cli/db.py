@@ -2,43 +2,28 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import click
 
 from qa_coach.cli import main
+from qa_coach.settings import env_var_of, get_settings
 
-USER_ENV = "QA_COACH_USER"
+USER_ENV = env_var_of("user")
 
 
 def open_database(check: bool = True):
     """The database named by QA_COACH_DATABASE_URL (or the default SQLite file)."""
-    from qa_coach.storage import Database
+    from qa_coach.services import database
 
-    db = Database()
-    if check:
-        db.require_current_schema()
-    return db
+    return database.open_database(check_schema=check)
 
 
 def acting_user(db, email: str | None) -> int:
     """The user a command acts as: --as / QA_COACH_USER, else the local admin."""
-    from sqlalchemy import select
+    from qa_coach.services import directory
 
-    from qa_coach.domain.errors import QACoachError
-    from qa_coach.services.directory import local_admin
-    from qa_coach.storage.models import User
-
-    email = email or os.environ.get(USER_ENV)
-    sessions = db.session_factory()
-    if not email:
-        return local_admin(sessions).id
-    with sessions() as s:
-        user_id = s.scalar(select(User.id).where(User.email == email.strip().lower()))
-    if user_id is None:
-        raise QACoachError(f"no user with email {email!r} (add one with `qa-coach db add-user`)")
-    return user_id
+    return directory.acting_user(db.session_factory(), email or get_settings().user).id
 
 
 as_option = click.option("--as", "as_user", default=None, metavar="EMAIL",
@@ -53,30 +38,26 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def upgrade_command() -> None:
     """Create the database or bring its schema up to date (safe to run again)."""
-    from qa_coach.storage.migrate import current_revisions, head_revisions
+    from qa_coach.services import database
 
-    db = open_database(check=False)
-    before = current_revisions(db.engine)
-    db.upgrade()
-    after = current_revisions(db.engine)
-    where = db.engine.url.render_as_string(hide_password=True)
-    if before == after:
-        click.echo(f"{where}: already at revision {', '.join(after)}")
+    before, after = database.upgrade_database(open_database(check=False))
+    if before.revisions == after.revisions:
+        click.echo(f"{after.location}: already at revision {', '.join(after.revisions)}")
     else:
-        click.echo(f"{where}: upgraded from {', '.join(before) or 'empty'} to {', '.join(after)}")
-    assert after == head_revisions()
+        click.echo(f"{after.location}: upgraded from {', '.join(before.revisions) or 'empty'} "
+                   f"to {', '.join(after.revisions)}")
+    assert after.up_to_date
 
 
 @db_group.command("current")
 def current_command() -> None:
     """Show the database URL and its schema revision."""
-    from qa_coach.storage.migrate import current_revisions, head_revisions
+    from qa_coach.services import database
 
-    db = open_database(check=False)
-    cur, head = current_revisions(db.engine), head_revisions()
-    state = "up to date" if cur == head else "run `qa-coach db upgrade`"
-    click.echo(f"{db.engine.url.render_as_string(hide_password=True)}: revision {', '.join(cur) or 'none'} "
-               f"(code expects {', '.join(head)}): {state}")
+    now = database.schema_state(open_database(check=False))
+    state = "up to date" if now.up_to_date else "run `qa-coach db upgrade`"
+    click.echo(f"{now.location}: revision {', '.join(now.revisions) or 'none'} "
+               f"(code expects {', '.join(now.head)}): {state}")
 
 
 @db_group.command("add-team")
@@ -132,19 +113,11 @@ def add_rep_command(name: str, team: str, email: str | None, hire_date, as_user:
 @as_option
 def add_user_command(name: str, email: str, role: str, rep: str | None, teams: tuple[str, ...], as_user: str | None) -> None:
     """Add a user with a role."""
-    from qa_coach.domain.errors import QACoachError
-    from qa_coach.services.directory import create_user
-    from qa_coach.storage.repositories import find_representative
+    from qa_coach.services.directory import create_user, find_representative
 
     db = open_database()
     user = acting_user(db, as_user)
-    rep_id = None
-    if rep:
-        with db.session_factory()() as s:
-            found = find_representative(s, rep)
-            rep_id = found.id if found else None
-        if rep_id is None:
-            raise QACoachError(f"unknown representative {rep!r}")
+    rep_id = find_representative(db.session_factory(), user, rep).id if rep else None
     team_ids = tuple(_team_id(db, user, t) for t in teams)
     created = create_user(db.session_factory(), user, name=name, email=email, role=role, representative_id=rep_id,
                           team_ids=team_ids)

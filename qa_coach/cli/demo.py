@@ -20,13 +20,13 @@ def demo_group() -> None:
 @as_option
 def load_command(weeks: int, per_week: int, seed: int, as_user: str | None) -> None:
     """Load the sample chats and generated history for a demo team (scored with the real models)."""
+    from qa_coach.services.database import demo_folder
     from qa_coach.services.demo_data import load_demo
-    from qa_coach.storage.config import data_dir
 
     db = open_database()
     user = acting_user(db, as_user)
     click.echo("loading demo data (scoring every conversation; this takes a little while) ...", err=True)
-    summary = load_demo(db.session_factory(), user, data_dir() / "demo", weeks=weeks, per_week=per_week, seed=seed)
+    summary = load_demo(db.session_factory(), user, demo_folder(), weeks=weeks, per_week=per_week, seed=seed)
     click.echo(
         f"demo team {summary.team_id}: {summary.representatives} representatives, {summary.users} users, "
         f"{summary.interactions} interactions from {summary.files} files, {summary.reviews} human reviews, "

@@ -15,15 +15,10 @@ from qa_coach.cli import main
 from qa_coach.cli.db import _team_id, acting_user, as_option, open_database
 
 
-def _rep_id(db, rep: str) -> int:
-    from qa_coach.domain.errors import QACoachError
-    from qa_coach.storage.repositories import find_representative
+def _rep_id(db, user_id: int, rep: str) -> int:
+    from qa_coach.services.directory import find_representative
 
-    with db.session_factory()() as s:
-        found = find_representative(s, rep)
-        if found is None:
-            raise QACoachError(f"unknown representative {rep!r}")
-        return found.id
+    return find_representative(db.session_factory(), user_id, rep).id
 
 
 def _write(text: str, out: str | None) -> None:
@@ -58,7 +53,7 @@ def scores_command(fmt, out, rep, team, since, until, as_user) -> None:
     db = open_database()
     user = acting_user(db, as_user)
     records = export_records(
-        db.session_factory(), user, representative_id=_rep_id(db, rep) if rep else None,
+        db.session_factory(), user, representative_id=_rep_id(db, user, rep) if rep else None,
         team_id=_team_id(db, user, team) if team else None, since=_date(since), until=_date(until),
     )
     if fmt == "json":
@@ -82,4 +77,4 @@ def report_command(rep, out, weeks, as_user) -> None:
 
     db = open_database()
     user = acting_user(db, as_user)
-    _write(coaching_report_html(db.session_factory(), user, _rep_id(db, rep), weeks=weeks), out)
+    _write(coaching_report_html(db.session_factory(), user, _rep_id(db, user, rep), weeks=weeks), out)

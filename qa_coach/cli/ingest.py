@@ -27,20 +27,16 @@ def ingest_command(paths: tuple[str, ...], rep: str | None, rubric: str | None, 
     from tqdm import tqdm
 
     from qa_coach.cli.score import expand_paths
-    from qa_coach.domain.errors import QACoachError
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.services.directory import find_representative
     from qa_coach.services.ingest import IngestJob, run_ingest_job
-    from qa_coach.services.rubrics import register_rubric
-    from qa_coach.storage.repositories import find_representative
+    from qa_coach.services.rubrics import load_rubric_file, register_rubric
 
     db = open_database()
     user_id = acting_user(db, as_user)
     sessions = db.session_factory()
     if rep is not None:
-        with sessions() as s:
-            if find_representative(s, rep) is None:
-                raise QACoachError(f"unknown representative {rep!r}: add them first (qa-coach db add-rep)")
-    version = register_rubric(sessions, user_id, load_rubric(rubric))
+        find_representative(sessions, user_id, rep)  # unknown, or not the user's to ingest for: refused now
+    version = register_rubric(sessions, user_id, load_rubric_file(rubric))
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("no chat or audio files found in the paths given")

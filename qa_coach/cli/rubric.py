@@ -16,9 +16,9 @@ def rubric_group() -> None:
 @click.argument("file")
 def validate_command(file: str) -> None:
     """Check FILE and print its sections, criteria and weights."""
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.services.rubrics import load_rubric_file
 
-    rubric = load_rubric(file)
+    rubric = load_rubric_file(file)
     click.echo(f"{rubric.path}: OK — '{rubric.name}' ({rubric.id} v{rubric.version})")
     for section in rubric.sections:
         click.echo(f"  {section.name}")
@@ -33,7 +33,7 @@ def validate_command(file: str) -> None:
 @click.argument("file")
 def test_command(file: str) -> None:
     """Score the example conversations in FILE and compare with their expected answers."""
-    from qa_coach.rubric_examples import run_examples
+    from qa_coach.services.rubric_examples import run_examples
 
     report = run_examples(file)
     for outcome in report.outcomes:

@@ -11,20 +11,6 @@ from qa_coach.domain.call_metrics import CallMetrics
 from qa_coach.domain.interaction import Interaction, format_offset
 
 
-def _load_text_signals():
-    """The shared sentiment adapter; None (with a note) when it cannot load, since
-    sentiment is an extra beside the transcript, not a reason to fail."""
-    from qa_coach.domain.errors import QACoachError
-
-    try:
-        from qa_coach.ml.text_signals import load_text_signals
-
-        return load_text_signals()
-    except (ImportError, QACoachError) as exc:
-        click.echo(f"note: customer sentiment skipped ({exc})", err=True)
-        return None
-
-
 @main.command("transcribe")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -45,8 +31,7 @@ def _load_text_signals():
 def transcribe_command(file, as_json, model, agent_channel, language, max_minutes, silence,
                        beam_size, no_sentiment, quiet) -> None:
     """Transcribe a call recording: who said what, when, and the call's timing facts."""
-    from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
-    from qa_coach.ingest.audio.decode import probe
+    from qa_coach.services.transcription import TranscribeOptions, transcribe_recording
 
     options = TranscribeOptions(
         model=model,
@@ -56,10 +41,12 @@ def transcribe_command(file, as_json, model, agent_channel, language, max_minute
         silence_threshold=silence,
         beam_size=beam_size,
     )
-    probe(file, max_seconds=options.max_seconds)  # bad input fails before models load
-    signals = None if no_sentiment else _load_text_signals()
+
+    def note(message: str) -> None:  # sentiment is an extra: when its models cannot load, say why
+        click.echo(f"note: {message}", err=True)
+
     if quiet:
-        interaction = transcribe_call(file, options=options, text_signals=signals)
+        interaction = transcribe_recording(file, options, sentiment=not no_sentiment, note=note)
     else:
         from tqdm import tqdm
 
@@ -68,8 +55,8 @@ def transcribe_command(file, as_json, model, agent_channel, language, max_minute
                 bar.set_description(message, refresh=False)
                 bar.update(round(frac * 100) - bar.n)
 
-            interaction = transcribe_call(file, options=options, progress=progress,
-                                          text_signals=signals)
+            interaction = transcribe_recording(file, options, sentiment=not no_sentiment, progress=progress,
+                                               note=note)
     if as_json:
         click.echo(json.dumps(interaction_json(interaction), indent=2))
     else:

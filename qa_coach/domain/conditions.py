@@ -39,14 +39,6 @@ def evaluate(cond: Condition, hit: Callable[[str], bool]) -> bool:
     return not evaluate(cond.item, hit)
 
 
-def signal_names(cond: Condition) -> list[str]:
-    if isinstance(cond, SignalRef):
-        return [cond.name]
-    if isinstance(cond, Not):
-        return signal_names(cond.item)
-    return [n for c in cond.items for n in signal_names(c)]
-
-
 def deciding_signals(cond: Condition, hit: Callable[[str], bool]) -> list[tuple[str, bool]]:
     """The signals that made ``cond`` come out as it did, with the value each had.
 

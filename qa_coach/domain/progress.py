@@ -184,7 +184,8 @@ def change_since_by_key(observations: Sequence[Observation], since: datetime) ->
 
 
 def agreement_by_criterion(pairs: Iterable[tuple[str, str, str]]) -> dict[str, Agreement]:
-    """``pairs`` are (criterion id, automatic answer, human answer); N/A is the answer "na"."""
+    """``pairs`` are (criterion id, automatic answer, human answer); N/A is
+    :attr:`qa_coach.domain.scorecard.BuiltInAnswer.NA` ("na")."""
     auto: dict[str, list[str]] = defaultdict(list)
     human: dict[str, list[str]] = defaultdict(list)
     for cid, a, h in pairs:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from qa_coach.domain.interaction import Role
 
 SCORECARD_SCHEMA_VERSION = 1
+
+
+class BuiltInAnswer(StrEnum):
+    """Answer keys that mean the same in every rubric (a criterion's own keys are the rubric's)."""
+
+    NA = "na"  # not applicable, where an answer key is written (examples, forms, exports, agreement)
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class CriterionResult:
     criterion_id: str
     name: str
     section: str
-    answer: str | None  # the chosen answer option's key, None when N/A
+    answer: str | None  # the chosen answer option's key, None when N/A (written as BuiltInAnswer.NA)
     answer_label: str  # "Yes", "Partial", "N/A" ...
     points: float  # points earned (0 when N/A)
     max_points: float

@@ -7,9 +7,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa_coach.domain.conditions import Condition, deciding_signals, evaluate, signal_names
+from qa_coach.domain.conditions import deciding_signals, evaluate
 from qa_coach.domain.detectors.base import Detection, ScoringContext, Unit, build_units
-from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSpec
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.interaction import Interaction, Role
 from qa_coach.domain.rubric import Criterion, Rubric
@@ -251,23 +250,11 @@ def aggregate(rubric: Rubric, interaction_id: str, results: tuple[CriterionResul
     )
 
 
-def used_signals(criterion: Criterion) -> set[str]:
-    conds: list[Condition] = [r.when for r in criterion.rules]
-    if criterion.na_when is not None:
-        conds.append(criterion.na_when)
-    return {n for c in conds for n in signal_names(c)}
-
-
 def sentiment_roles(rubric: Rubric) -> frozenset[Role]:
     """The speakers whose sentiment some detector of the rubric reads."""
     roles: set[Role] = set()
     for c in rubric.criteria:
         for spec in c.signals.values():
-            scopes = []
-            if isinstance(spec, SentimentSpec):
-                scopes = [spec.scope]
-            elif isinstance(spec, SentimentChangeSpec):
-                scopes = [spec.start, spec.end]
-            for scope in scopes:
+            for scope in spec.sentiment_scopes():
                 roles |= {scope.speaker} if scope.speaker else {Role.AGENT, Role.CUSTOMER}
     return frozenset(roles)

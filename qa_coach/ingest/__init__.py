@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_coach.domain.errors import InputError
+from qa_coach.domain.file_types import FileKind, kind_of
 from qa_coach.domain.interaction import Interaction
 
 from .context import ParseContext
 from .registry import FORMATS, read_document, resolve
 from .source import check_text, decode_bytes, read_file_text
-
-_FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".txt")
 
 __all__ = [
     "FORMATS",
@@ -83,7 +82,7 @@ def detect_format(path_or_text: str | Path | bytes) -> str:
 def _names_a_file(value: str) -> bool:
     if "\n" in value or len(value) > 4096:
         return False
-    return Path(value).is_file() or Path(value).suffix.lower() in _FILE_SUFFIXES
+    return Path(value).is_file() or kind_of(value) is FileKind.CHAT
 
 
 def _read(text: str, name: str, format: str | None) -> ImportResult:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import PurePath
 from types import MappingProxyType
 from typing import Any
 
 from qa_coach.domain.errors import InputError
+from qa_coach.domain.file_types import file_type
 
 from .chat import (
     abcd,
@@ -45,7 +45,6 @@ _ALL: tuple[ChatFormat, ...] = tuple(
 BY_NAME: Mapping[str, ChatFormat] = MappingProxyType({f.name: f for f in _ALL})
 FORMATS: Mapping[str, str] = MappingProxyType({f.name: f.description for f in _ALL})
 _JSON_FORMATS = tuple(f for f in _ALL if f.kind == "json")
-_CSV_SUFFIXES = (".csv", ".tsv")
 
 
 def known_names() -> str:
@@ -74,7 +73,7 @@ def read_document(text: str, source: str, fmt: ChatFormat | None) -> tuple[ChatF
                 return plain_text.FORMAT, text
             raise
         return _detect_json(ctx, data), data
-    if PurePath(source).suffix.lower() in _CSV_SUFFIXES or csv_rows.claims(text):
+    if _read_as(source) == csv_rows.FORMAT.name or csv_rows.claims(text):
         return csv_rows.FORMAT, text
     if plain_text.claims(text):
         return plain_text.FORMAT, text
@@ -83,6 +82,11 @@ def read_document(text: str, source: str, fmt: ChatFormat | None) -> tuple[ChatF
         "cannot tell the chat format: not JSON of a known shape, no CSV header with a text column, "
         f"and no 'Agent:' / 'Customer:' lines; known formats: {known_names()} (pass format=...)",
     )
+
+
+def _read_as(source: str) -> str | None:
+    entry = file_type(source)
+    return entry.read_as if entry else None
 
 
 def _looks_like_json(text: str) -> bool:

@@ -1,10 +1,6 @@
-"""Model adapters: embeddings, sentiment, speech recognition. Heavy imports live here."""
+"""Model adapters: embeddings, sentiment, speech recognition. Heavy imports live here.
 
-import os as _os
-
-# Set before any submodule imports torch or transformers: models load only from installed
-# packages, and OpenMP threads sleep rather than spin while waiting (on a shared 2-core
-# machine a spinning pool made MiniLM inference about 5x slower in our measurements).
-_os.environ.setdefault("HF_HUB_OFFLINE", "1")
-_os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+Importing this package changes nothing in the process: every model loads from a local
+path (``local_files_only=True`` where transformers is asked), and the entry points set
+the thread wait policy themselves (:func:`qa_coach.settings.set_thread_wait_policy`).
+"""

@@ -17,15 +17,14 @@ from filelock import FileLock
 from platformdirs import user_cache_dir
 
 from qa_coach.domain.errors import ModelMissingError
+from qa_coach.settings import get_settings
 
-CACHE_ENV = "QA_COACH_CACHE_DIR"
 _CHUNK = 1 << 20  # bytes read at a time while hashing
 
 
 def cache_dir() -> Path:
     """The cache folder: ``$QA_COACH_CACHE_DIR`` or the platform's user cache folder."""
-    root = os.environ.get(CACHE_ENV) or user_cache_dir("qa_coach", appauthor=False)
-    path = Path(root)
+    path = get_settings().cache_dir or Path(user_cache_dir("qa_coach", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

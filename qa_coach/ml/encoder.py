@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # also set in qa_coach/ml/__init__.py
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
 from qa_coach.domain.errors import ModelMissingError
 from qa_coach.ml.cache import cache_dir, sha256_of
 

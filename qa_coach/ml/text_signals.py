@@ -11,7 +11,6 @@ themselves (:class:`TorchBackend`, the reference the export is tested against).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,10 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.signals import Sentiment, TextAnalysis
-
-THREADS_ENV = "QA_COACH_THREADS"
 
 
 class Backend(Protocol):
@@ -125,16 +121,6 @@ class LocalTextSignals:
                 self._cache[texts[i]] = (np.array(emb[row], dtype=np.float32), sentiment)
 
 
-def _threads() -> int | None:
-    threads = os.environ.get(THREADS_ENV, "").strip()
-    if not threads:
-        return None
-    try:
-        return max(1, int(threads))
-    except ValueError:
-        raise QACoachError(f"{THREADS_ENV} must be a whole number, not {threads!r}") from None
-
-
 @cache
 def load_text_signals() -> LocalTextSignals:
     """The process-wide adapter: the tokenizer and the ONNX graphs load once.
@@ -143,5 +129,6 @@ def load_text_signals() -> LocalTextSignals:
     """
     from qa_coach.ml.encoder import load_tokenizer
     from qa_coach.ml.onnx_encoder import OnnxBackend, model_dir
+    from qa_coach.settings import get_settings
 
-    return LocalTextSignals(load_tokenizer(), OnnxBackend(model_dir(), threads=_threads()))
+    return LocalTextSignals(load_tokenizer(), OnnxBackend(model_dir(), threads=get_settings().threads))

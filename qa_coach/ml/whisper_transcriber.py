@@ -2,7 +2,9 @@
 
 Decoding is the `whisper` command's: beam search of 5 (best of 5 when sampling), the same
 temperature fallback and conditioning on the previous text. Five changes to how the
-loaded model computes, none to what it computes (see :func:`_speed_up`):
+loaded model computes, none to what it computes (see :func:`_speed_up`), all confined to
+the models this module loads: openai-whisper's modules are left as they are, so a model
+loaded with ``whisper.load_model`` in the same process decodes exactly as stock.
 
 * beam search's first pass (the previous text plus the start tokens, the same for every
   beam) runs once instead of once per beam, and the beams share its keys/values;
@@ -16,13 +18,20 @@ loaded model computes, none to what it computes (see :func:`_speed_up`):
 * word timing's DTW is done in NumPy along anti-diagonals (the same recurrence and tie
   order as openai-whisper's numba version, without its ~8 s compile in every process).
 
+The loaded model becomes an instance of a subclass of openai-whisper's ``Whisper``
+(:func:`_fast_model_class`): its ``decode`` runs a ``DecodingTask`` subclass with our
+inference class, and its ``transcribe`` is openai-whisper's, with word timing that calls
+our DTW.
+
 Results differ from openai-whisper's own computation by float rounding only (logits within
 1e-4); the tests check that both write the same words at the same times.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import types
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -110,21 +119,78 @@ def load_whisper(name: str = DEFAULT_MODEL):
 
 
 def _speed_up(model):
-    """The same model, computing faster on CPU (module docstring); returns ``model``."""
-    import types
+    """The same model, computing faster on CPU (module docstring); returns ``model``.
 
-    import whisper.decoding
-    import whisper.timing
-
+    Only this model object changes: its class becomes our ``Whisper`` subclass (the same
+    modules and weights; ``decode`` and ``transcribe`` differ) and its decoder and
+    encoder compute as described above.
+    """
+    model.__class__ = _fast_model_class()
     model.decoder.forward = types.MethodType(_decoder_forward, model.decoder)
     for block in model.decoder.blocks:
         if block.cross_attn is not None:
             block.cross_attn.qkv_attention = types.MethodType(_shared_audio_attention, block.cross_attn)
     model.encoder = _last_window_encoder_class()(model.encoder)
-    model.buffered_kv_cache = True  # read by _inference_class: beam search keeps buffers
-    whisper.timing.dtw = _dtw
-    whisper.decoding.PyTorchInference = _inference_class()
     return model
+
+
+def _rebound(function: types.FunctionType, **names: object) -> types.FunctionType:
+    """openai-whisper's ``function``, unchanged, except that the global ``names`` it calls
+    resolve to the given objects: a private copy of its module's namespace, so neither the
+    module nor any other caller sees a difference."""
+    if function.__closure__ or hasattr(function, "__wrapped__"):
+        raise TypeError(f"{function.__qualname__} is not a plain module function")
+    missing = set(names) - set(function.__code__.co_names)
+    if missing:  # an openai-whisper upgrade renamed what we replace
+        raise TypeError(f"{function.__qualname__} does not call {', '.join(sorted(missing))}")
+    copy = types.FunctionType(function.__code__, {**function.__globals__, **names}, function.__name__,
+                              function.__defaults__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__doc__, copy.__qualname__ = function.__doc__, function.__qualname__
+    return copy
+
+
+@lru_cache(maxsize=1)
+def _fast_model_class():
+    """openai-whisper's ``Whisper`` with our decoding task and our word-timing DTW."""
+    import importlib
+
+    import torch
+    import whisper.timing
+    from whisper.decoding import BeamSearchDecoder, DecodingOptions, DecodingTask
+    from whisper.model import Whisper
+
+    transcribe_module = importlib.import_module("whisper.transcribe")  # `whisper.transcribe` is the function
+    inference_class = _inference_class()
+
+    class BufferedDecodingTask(DecodingTask):
+        """openai-whisper's decoding task, its forward passes run by ``BufferedInference``."""
+
+        def __init__(self, model, options):
+            super().__init__(model, options)
+            self.inference = inference_class(model, len(self.initial_tokens))
+            if isinstance(self.decoder, BeamSearchDecoder):  # it keeps the inference it was given
+                self.decoder.inference = self.inference
+
+    find_alignment = _rebound(whisper.timing.find_alignment, dtw=_dtw)
+    add_word_timestamps = _rebound(whisper.timing.add_word_timestamps, find_alignment=find_alignment)
+
+    class FastWhisper(Whisper):
+        # openai-whisper's transcribe; its word timing calls our DTW
+        transcribe = _rebound(transcribe_module.transcribe, add_word_timestamps=add_word_timestamps)
+
+        @torch.no_grad()
+        def decode(self, mel, options: DecodingOptions = DecodingOptions(), **kwargs):
+            """openai-whisper's ``decode``, through :class:`BufferedDecodingTask`."""
+            single = mel.ndim == 2
+            if single:
+                mel = mel.unsqueeze(0)
+            if kwargs:
+                options = dataclasses.replace(options, **kwargs)
+            result = BufferedDecodingTask(self, options).run(mel)
+            return result[0] if single else result
+
+    return FastWhisper
 
 
 def _decoder_forward(self, x, xa, kv_cache=None):
@@ -234,14 +300,12 @@ class BeamKVCache(dict):
 
 @lru_cache(maxsize=1)
 def _inference_class():
-    """openai-whisper's ``PyTorchInference`` using :class:`BeamKVCache` for models made
-    by :func:`_speed_up`; any other model decodes exactly as before."""
-    from whisper.decoding import PyTorchInference  # openai-whisper's, before _speed_up replaces it
+    """openai-whisper's ``PyTorchInference``, keeping the keys/values in :class:`BeamKVCache`
+    (for the models made by :func:`_speed_up`, whose decoder shares the prompt pass)."""
+    from whisper.decoding import PyTorchInference
 
     class BufferedInference(PyTorchInference):
         def logits(self, tokens, audio_features):
-            if not getattr(self.model, "buffered_kv_cache", False):
-                return super().logits(tokens, audio_features)
             if not self.kv_cache:
                 cache = BeamKVCache(self.kv_modules, self.model.dims.n_text_ctx)
                 self.kv_cache = cache

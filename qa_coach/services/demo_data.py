@@ -21,6 +21,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from qa_coach.domain.errors import QACoachError
+from qa_coach.domain.file_types import is_audio
 from qa_coach.domain.interaction import Interaction, Role
 from qa_coach.domain.signals import TextSignals
 from qa_coach.storage.models import IngestedFile, Team
@@ -85,7 +86,7 @@ def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6,
 
     ``progress(done, total, file_name)`` is called before each file is scored."""
     from qa_coach.ingest import import_conversations
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.rubric.loader import load_rubric
 
     if not SAMPLES_DIR.is_dir():
         raise QACoachError(f"the sample chats are not here ({SAMPLES_DIR}): run from a source checkout")
@@ -161,7 +162,7 @@ def demo_call_files() -> tuple[Path, ...]:
     """The sample recordings in this checkout (none in an installed package without them)."""
     if not CALLS_DIR.is_dir():
         return ()
-    return tuple(sorted(p for p in CALLS_DIR.iterdir() if p.suffix.lower() in ingest.AUDIO_SUFFIXES))
+    return tuple(sorted(p for p in CALLS_DIR.iterdir() if is_audio(p)))
 
 
 def pending_demo_calls(sessions: Sessions) -> tuple[Path, ...]:
@@ -189,7 +190,7 @@ def load_demo_calls(sessions: Sessions, user_id: int, files: tuple[Path, ...] | 
 
     ``progress(fraction, message)``: the fraction of all the files done, per Whisper step."""
     from qa_coach.ingest.audio.call import TranscribeOptions
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.rubric.loader import load_rubric
 
     files = pending_demo_calls(sessions) if files is None else files
     if not files:

@@ -1,4 +1,4 @@
-"""Teams, representatives and users (admins manage them)."""
+"""Teams, representatives and users (admins manage them). ``ROLES``: the roles a user may have."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import ROLES, Representative, Team, User, UserTeam
 
-from .access import Sessions, audit, rep_scope, require_role, unit_of_work
+from .access import Actor, Sessions, audit, rep_scope, require_rep, require_role, unit_of_work
 from .errors import ConflictError, NotFoundError, ValidationError
 from .records import RepresentativeRecord, TeamRecord, UserRecord
 
@@ -119,6 +120,34 @@ def list_teams(sessions: Sessions, user_id: int) -> list[TeamRecord]:
         if not actor.is_admin:
             q = q.where(Team.id.in_(actor.team_ids))
         return [team_record(t) for t in s.scalars(q)]
+
+
+def find_representative(sessions: Sessions, user_id: int, key: str | int) -> RepresentativeRecord:
+    """The representative with this id, email or exact name (case-insensitive), when the
+    acting user may see them: the one way every page and command finds a representative."""
+    with unit_of_work(sessions, user_id) as (s, actor):
+        return rep_record(visible_representative(s, actor, key))
+
+
+def visible_representative(session: Session, actor: Actor, key: str | int,
+                           action: str = "see this representative") -> Representative:
+    """:func:`find_representative` inside a service's own transaction."""
+    rep = repo.find_representative(session, key)
+    if rep is None:
+        raise NotFoundError(f"unknown representative {str(key)!r}: add them first (qa-coach db add-rep)")
+    require_rep(session, actor, rep.id, action=action)
+    return rep
+
+
+def acting_user(sessions: Sessions, email: str | None) -> UserRecord:
+    """The user a command acts as: the one with ``email``, else the local admin."""
+    if not email:
+        return local_admin(sessions)
+    with sessions() as s:
+        user = s.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFoundError(f"no user with email {email!r} (add one with `qa-coach db add-user`)")
+        return user_record(user)
 
 
 def team_of(session: Session, rep_id: int) -> int | None:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from qa_coach.domain.errors import InputError
+from qa_coach.domain.file_types import is_audio
 from qa_coach.domain.interaction import Interaction
 from qa_coach.domain.scorecard import Scorecard
 from qa_coach.domain.scoring import NothingToScoreError
@@ -28,17 +29,17 @@ from qa_coach.domain.signals import TextSignals
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import IngestedFile, utcnow
 
-from .access import Sessions, audit, require_rep, require_role, unit_of_work
-from .errors import ValidationError
+from .access import Actor, Sessions, audit, require_rep, require_role, unit_of_work
+from .directory import visible_representative
+from .errors import NotFoundError, ValidationError
 from .records import IngestOutcome
 from .rubrics import usable_rubric_version
-from .scoring import scorer_for
+from .scorers import scorer_for
 
 if TYPE_CHECKING:
     from qa_coach.ingest.audio.call import TranscribeOptions
     from qa_coach.ingest.audio.decode import Progress
 
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".mp4"})
 Importer = Callable[[Path], list[Interaction]]
 
 
@@ -94,7 +95,7 @@ def read_interactions(path: Path, format: str | None, importers: Mapping[str, Im
     suffix = path.suffix.lower()
     if importers and suffix in importers:
         return importers[suffix](path)
-    if suffix in AUDIO_SUFFIXES and format in (None, "audio"):
+    if is_audio(path) and format in (None, "audio"):
         from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
 
         return [transcribe_call(path, options=transcribe or TranscribeOptions(), progress=progress,
@@ -124,12 +125,12 @@ def ingest_file(
             rubric = repo.rubric_of(version)
             if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
                 return IngestOutcome(name, "already stored")
-            fixed_rep = _resolve_rep(s, representative, name) if representative is not None else None
+            fixed_rep = _resolve_rep(s, actor, representative, name) if representative is not None else None
         scorer = scorer_for(rubric, signals)
         interactions = read_interactions(path, format, importers, transcribe=transcribe, progress=progress,
                                          signals=scorer.signals)
         cards = scorer.score_many(interactions)
-        audio_rel = _store_audio(path, sha, audio_dir) if path.suffix.lower() in AUDIO_SUFFIXES else None
+        audio_rel = _store_audio(path, sha, audio_dir) if is_audio(path) else None
         for attempt in range(2):
             try:
                 with unit_of_work(sessions, user_id) as (s, actor):
@@ -151,11 +152,13 @@ def ingest_file(
         return IngestOutcome(name, "failed", error=f"{name}: cannot read the file ({exc.strerror or exc})")
 
 
-def _resolve_rep(s, key: str, source: str, where: str | None = None) -> int:
-    rep = repo.find_representative(s, key)
-    if rep is None:
-        raise InputError(source, where, f"unknown representative {key!r}: add them first (qa-coach db add-rep)")
-    return rep.id
+def _resolve_rep(s, actor: Actor, key: str, source: str, where: str | None = None) -> int:
+    """The representative a conversation is for, whom the actor may ingest for; an unknown
+    one is an error in the file (a failed outcome), a forbidden one a permission error."""
+    try:
+        return visible_representative(s, actor, key, action="ingest for this representative").id
+    except NotFoundError as exc:
+        raise InputError(source, where, str(exc)) from None
 
 
 def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_rep, audio_rel) -> IngestOutcome:
@@ -163,14 +166,14 @@ def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_re
     reps: list[int] = []
     for it in interactions:
         if fixed_rep is not None:
-            rep_id = fixed_rep
+            rep_id = fixed_rep  # checked again: this is a new transaction
+            require_rep(s, actor, rep_id, action="ingest for this representative")
         else:
             person = it.representative
             key = (person.email or person.name or person.id) if person else None
             if not key:
                 raise InputError(name, it.source.locator, "no representative named: pass --rep")
-            rep_id = _resolve_rep(s, key, name, it.source.locator)
-        require_rep(s, actor, rep_id, action="ingest for this representative")
+            rep_id = _resolve_rep(s, actor, key, name, it.source.locator)
         reps.append(rep_id)
     file_row = IngestedFile(sha256=sha, name=name, interaction_count=len(interactions), ingested_by=actor.user_id)
     s.add(file_row)
@@ -215,8 +218,7 @@ def store_scored(
                     f"scorecard of {card.interaction_id} was made by rubric {card.rubric_id} {card.rubric_version} "
                     f"({card.rubric_sha256[:12]}), not by rubric version {version.id}; nothing was stored"
                 )
-        rep_id = _resolve_rep(s, representative, "<pre-scored records>")
-        require_rep(s, actor, rep_id, action="ingest for this representative")
+        rep_id = _resolve_rep(s, actor, representative, "<pre-scored records>")
         ids, duplicates = _insert_scored(s, [i for i, _ in items], [c for _, c in items], [rep_id] * len(items),
                                          version.id, None, None, utcnow())
         audit(s, actor, "ingest", "records", None, interactions=len(ids), duplicates=duplicates)

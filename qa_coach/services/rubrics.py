@@ -1,6 +1,10 @@
-"""Rubric versions: the exact YAML text that produced each score."""
+"""Rubric versions (the exact YAML text that produced each score), and reading a rubric
+file or an uploaded rubric's text with its schema checked (its example conversations run in
+:mod:`qa_coach.services.rubric_examples`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -62,3 +66,18 @@ def usable_rubric_version(session, rubric_version_id: int) -> RubricVersion:
             "score or review with a current version"
         )
     return row
+
+
+def load_rubric_file(name_or_path: str | Path | None = None) -> Rubric:
+    """A rubric file, or a built-in rubric by name (default: the default rubric), validated;
+    an error names the file and the place in it."""
+    from qa_coach.rubric.loader import load_rubric
+
+    return load_rubric(name_or_path)
+
+
+def check_rubric_text(text: str, source: str) -> Rubric:
+    """The rubric in ``text`` (an uploaded file named ``source``), validated."""
+    from qa_coach.rubric.loader import parse_rubric
+
+    return parse_rubric(text, source=source)

@@ -6,8 +6,6 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from qa_coach.domain.rubric import Rubric
-from qa_coach.domain.scoring import Scorer
 from qa_coach.domain.signals import TextSignals
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import InteractionRow
@@ -15,23 +13,7 @@ from qa_coach.storage.models import InteractionRow
 from .access import Sessions, audit, rep_scope, require_role, unit_of_work
 from .errors import NotFoundError, PermissionDeniedError
 from .rubrics import usable_rubric_version
-
-_SCORERS: dict[tuple[str, int], Scorer] = {}
-
-
-def scorer_for(rubric: Rubric, signals: TextSignals | None) -> Scorer:
-    """One scorer per rubric text and signals object, reused (its exemplars are embedded once)."""
-    if signals is None:
-        from qa_coach.scoring_service import default_signals
-
-        signals = default_signals()
-    key = (rubric.sha256, id(signals))
-    if key not in _SCORERS:
-        if len(_SCORERS) > 16:
-            _SCORERS.clear()
-        _SCORERS[key] = Scorer(rubric, signals)
-    return _SCORERS[key]
-
+from .scorers import scorer_for
 
 def rescore(
     sessions: Sessions, user_id: int, interaction_ids: Sequence[int], rubric_version_id: int,

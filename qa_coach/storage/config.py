@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-DATABASE_URL_ENV = "QA_COACH_DATABASE_URL"
-DATA_DIR_ENV = "QA_COACH_DATA_DIR"
+from qa_coach.settings import get_settings
 
 
 def data_dir() -> Path:
     """The user's data folder for qa_coach (``QA_COACH_DATA_DIR`` overrides it)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
+    override = get_settings().data_dir
+    if override is not None:
+        return override
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("qa_coach", appauthor=False))
@@ -21,8 +19,8 @@ def data_dir() -> Path:
 
 def default_database_url() -> str:
     """``QA_COACH_DATABASE_URL``, or a SQLite file in the user's data folder."""
-    url = os.environ.get(DATABASE_URL_ENV)
-    if url:
+    url = get_settings().database_url
+    if url is not None:
         return url
     return f"sqlite:///{data_dir() / 'qa_coach.sqlite3'}"
 

@@ -8,6 +8,7 @@ dataclasses.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +26,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.statuses import DisputeStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,7 +39,26 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("admin", "reviewer", "coach", "representative")
+ROLES: tuple[UserRole, ...] = tuple(UserRole)  # the roles a user may have (UserRole's members)
+
+
+class StrEnumColumn(TypeDecorator):
+    """A StrEnum kept as its string value in a VARCHAR column: rows read back as members,
+    a value outside the enum is refused on write. No database enum type, so the schema
+    is a plain string column and a new member needs no migration."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -79,7 +103,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    role: Mapped[str] = mapped_column(String(20))  # one of ROLES
+    role: Mapped[UserRole] = mapped_column(StrEnumColumn(UserRole, 20))
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -253,7 +277,7 @@ class Dispute(Base):
     criterion_id: Mapped[str] = mapped_column(String(200))
     raised_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open, accepted, rejected
+    status: Mapped[DisputeStatus] = mapped_column(StrEnumColumn(DisputeStatus, 20), default=DisputeStatus.OPEN)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     new_answer: Mapped[str | None] = mapped_column(String(50))

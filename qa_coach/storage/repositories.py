@@ -26,7 +26,7 @@ from .models import (
 
 @lru_cache(maxsize=32)
 def _parse(yaml_text: str, source: str) -> Rubric:
-    from qa_coach.rubric_loader import parse_rubric
+    from qa_coach.rubric.loader import parse_rubric
 
     return parse_rubric(yaml_text, source=source)
 

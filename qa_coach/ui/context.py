@@ -26,17 +26,15 @@ class AppContext:
 
 @st.cache_resource(show_spinner="Opening the database ...")
 def _default_context() -> AppContext:
-    from qa_coach.storage import Database
-    from qa_coach.storage.config import audio_store_dir
+    from qa_coach.services.database import open_app_database
 
-    db = Database()
-    db.upgrade()  # idempotent: a fresh data folder gets its tables
-    return AppContext(db.session_factory(), None, audio_store_dir())
+    app_db = open_app_database()  # created or upgraded: a fresh data folder gets its tables
+    return AppContext(app_db.sessions, None, app_db.audio_dir)
 
 
 @st.cache_resource(show_spinner="Loading the language models (once per server) ...")
 def _default_signals() -> TextSignals:
-    from qa_coach.scoring_service import default_signals
+    from qa_coach.services.text_models import default_signals
 
     return default_signals()
 

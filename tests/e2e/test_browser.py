@@ -3,8 +3,8 @@
 Starts ``streamlit run app.py`` on a free localhost port with a temporary database (real
 models), signs in, uploads a sample call, waits for its scorecard, opens the interaction,
 saves an override, and visits every page; a screenshot of each step and page goes to
-artifacts/screenshots/. Outside CI the test skips when no browser can be had; in CI
-(``CI`` set) it fails instead.
+artifacts/screenshots/. ``bash scripts/bootstrap.sh --dev`` installs chromium and
+chromium-driver (as root); without them the test skips outside CI and fails in CI (``CI`` set).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow  # a browser, the app in a server, Whisper and the real models
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "screenshots"
@@ -36,17 +38,12 @@ def _unavailable(reason: str):
 
 
 def _browser_paths() -> tuple[str, str]:
-    """chromium and chromedriver, installed from Debian's archive when missing (never downloaded elsewhere)."""
-    if not (shutil.which("chromium") and shutil.which("chromedriver")) and shutil.which("apt-get"):
-        sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
-        if sudo is not None:
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, capture_output=True, timeout=300)
-            subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium",
-                            "chromium-driver"], env=env, capture_output=True, timeout=900)
+    """Debian's chromium and chromedriver, as scripts/bootstrap.sh --dev installs them."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
-        _unavailable("chromium and chromedriver are not installed and apt-get could not install them")
+        missing = " and ".join(name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path)
+        _unavailable(f"{missing} not found on PATH: run `bash scripts/bootstrap.sh --dev` as root, or "
+                     "`sudo apt-get install chromium chromium-driver`")
     return chromium, driver
 
 
@@ -59,7 +56,7 @@ def _free_port() -> int:
 def _seed(data_dir: Path) -> None:
     """An admin and a representative who can sign in, a team, and the default rubric."""
     os.environ["QA_COACH_DATA_DIR"] = str(data_dir)
-    from qa_coach.rubric_loader import load_rubric
+    from qa_coach.rubric.loader import load_rubric
     from qa_coach.services import auth, directory, rubrics
     from qa_coach.storage import Database
 
@@ -208,7 +205,7 @@ class Page:
         self.click_button("Sign in")
 
 
-def test_sign_in_upload_score_override_and_every_page(app_url, browser):
+def test_sign_in_upload_score_override_and_every_page(browser, app_url):  # no app started without a browser
     p = Page(browser)
     try:
         _journey(p, app_url, browser)

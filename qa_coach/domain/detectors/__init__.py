@@ -1,6 +1,7 @@
 """Generic detectors that rubric files configure: each finds one kind of signal in a
 conversation and returns a :class:`~qa_coach.domain.detectors.base.Detection` with the
-turns that show it."""
+turns that show it. Every detector follows :class:`~qa_coach.domain.detectors.base.DetectorSpec`;
+the rubric schema (:mod:`qa_coach.rubric.schema`) names them and holds their defaults."""
 
 from qa_coach.domain.detectors.base import Detection, DetectorSpec, Scope
 from qa_coach.domain.detectors.lexical import PatternSpec, QuestionSpec
@@ -8,14 +9,15 @@ from qa_coach.domain.detectors.metric import MetricSpec
 from qa_coach.domain.detectors.semantic import ParaphraseSpec, PhrasesSpec
 from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSpec
 
-DETECTOR_TYPES: dict[str, type] = {
-    "phrases": PhrasesSpec,
-    "pattern": PatternSpec,
-    "question": QuestionSpec,
-    "paraphrase": ParaphraseSpec,
-    "sentiment": SentimentSpec,
-    "sentiment_change": SentimentChangeSpec,
-    "metric": MetricSpec,
-}
-
-__all__ = ["DETECTOR_TYPES", "Detection", "DetectorSpec", "Scope"]
+__all__ = [
+    "Detection",
+    "DetectorSpec",
+    "MetricSpec",
+    "ParaphraseSpec",
+    "PatternSpec",
+    "PhrasesSpec",
+    "QuestionSpec",
+    "Scope",
+    "SentimentChangeSpec",
+    "SentimentSpec",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def is_courtesy_reply(text: str) -> bool:
     return len(text.split()) <= 8 and bool(COURTESY_REPLY.match(text.strip()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scope:
     """Which turns a detector looks at: a speaker and, optionally, their first/last N turns.
 
@@ -82,10 +82,10 @@ class Scope:
     are skipped, so ``last: 1`` is the last turn that says something about the outcome.
     """
 
-    speaker: Role | None = Role.AGENT  # None: both parties
-    first: int | None = None
-    last: int | None = None
-    substantive: bool = False
+    speaker: Role | None  # None: both parties
+    first: int | None  # None: no limit
+    last: int | None  # None: no limit
+    substantive: bool
 
     def admits(self, unit: Unit) -> bool:
         if self.speaker is not None and unit.turn.role is not self.speaker:
@@ -164,8 +164,26 @@ class Detection:
     known: bool = True
 
 
+@runtime_checkable
 class DetectorSpec(Protocol):
-    def detect(self, ctx: ScoringContext) -> Detection: ...
+    """Everything the scorer asks of a detector that a rubric configures.
+
+    The settings of each detector come from the rubric file; their defaults live in the
+    rubric schema (:mod:`qa_coach.rubric.schema`), not here.
+    """
+
+    def phrases(self) -> tuple[str, ...]:
+        """The phrases it compares turns with; the scorer embeds them once, when built."""
+        ...
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        """The turns whose sentiment it reads; the scorer runs the sentiment model only
+        for the speakers of these scopes."""
+        ...
+
+    def detect(self, ctx: ScoringContext) -> Detection:
+        """Its finding in one interaction."""
+        ...
 
 
 def margin_confidence(value: float, threshold: float, scale: float) -> float:

@@ -11,16 +11,16 @@ from qa_coach.domain.detectors.base import Detection, Scope, ScoringContext, evi
 from qa_coach.domain.detectors.text import content_words, is_question
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PatternSpec:
     """Hit when a sentence in scope matches one of the regular expressions
     (case-insensitive) and none of the ``exclude`` ones ("sorry, could you repeat that"
     is not an apology)."""
 
     patterns: tuple[str, ...]
-    scope: Scope = Scope()
-    min_count: int = 1
-    exclude: tuple[str, ...] = ()
+    scope: Scope
+    min_count: int
+    exclude: tuple[str, ...]
     compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     excluded: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
@@ -29,6 +29,9 @@ class PatternSpec:
         object.__setattr__(self, "excluded", tuple(re.compile(p, re.IGNORECASE) for p in self.exclude))
 
     def phrases(self) -> tuple[str, ...]:
+        return ()
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
         return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
@@ -48,7 +51,7 @@ class PatternSpec:
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuestionSpec:
     """Hit when the speaker asks questions, leaving out routine ones (``exclude``).
 
@@ -57,15 +60,18 @@ class QuestionSpec:
     a clarifying question, not a scripted one.
     """
 
-    scope: Scope = Scope()
-    exclude: tuple[str, ...] = ()
-    exclude_threshold: float = 0.6
-    relevant_to_customer: bool = False
-    relevance: float = 0.3
-    min_count: int = 1
+    scope: Scope
+    exclude: tuple[str, ...]
+    exclude_threshold: float
+    relevant_to_customer: bool
+    relevance: float
+    min_count: int
 
     def phrases(self) -> tuple[str, ...]:
         return self.exclude
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         idx = [i for i in ctx.select(self.scope) if is_question(ctx.units[i].text)]

@@ -20,7 +20,7 @@ from qa_coach.domain.interaction import Role
 _SIM_SCALE = 0.05  # cosine distance from the threshold that reads as "clearly" one side
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PhrasesSpec:
     """Hit when a turn in scope says something close in meaning to an exemplar phrase.
 
@@ -29,14 +29,17 @@ class PhrasesSpec:
     """
 
     exemplars: tuple[str, ...]
-    scope: Scope = Scope()
-    threshold: float = 0.55
-    negative_exemplars: tuple[str, ...] = ()
-    min_count: int = 1
-    label: str = "exemplar"
+    scope: Scope
+    threshold: float
+    negative_exemplars: tuple[str, ...]
+    min_count: int
+    label: str
 
     def phrases(self) -> tuple[str, ...]:
         return self.exemplars + self.negative_exemplars
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         idx = ctx.select(self.scope)
@@ -81,7 +84,7 @@ class PhrasesSpec:
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ParaphraseSpec:
     """Hit when the agent restates or refers back to what the customer said earlier.
 
@@ -91,13 +94,16 @@ class ParaphraseSpec:
     products, symptoms, dates): referring back to specifics.
     """
 
-    threshold: float = 0.5
-    min_shared_words: int = 3
-    lookback_turns: int = 6  # how many earlier customer turns an agent turn may refer to
-    min_count: int = 1
-    min_words: int = 5  # shorter units (an order number, "yes") carry no problem to restate
+    threshold: float
+    min_shared_words: int
+    lookback_turns: int  # how many earlier customer turns an agent turn may refer to
+    min_count: int
+    min_words: int  # shorter units (an order number, "yes") carry no problem to restate
 
     def phrases(self) -> tuple[str, ...]:
+        return ()
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
         return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:

@@ -11,7 +11,6 @@ from qa_coach.domain.detectors.base import (
     margin_confidence,
     turn_evidence,
 )
-from qa_coach.domain.interaction import Role
 from qa_coach.domain.signals import Sentiment
 
 _SCALE = 0.15  # sentiment-score distance from a threshold that reads as clear
@@ -21,7 +20,7 @@ def _describe(s: Sentiment) -> str:
     return f"{s.label} ({s.score:+.2f})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SentimentSpec:
     """Hit when the sentiment score (positive − negative, −1..1) of the scoped turns
     reaches ``at_least`` or stays at or under ``at_most``.
@@ -30,13 +29,16 @@ class SentimentSpec:
     ``last``.
     """
 
-    scope: Scope = Scope(speaker=Role.CUSTOMER)
-    at_least: float | None = None
-    at_most: float | None = None
-    aggregate: str = "mean"
+    scope: Scope
+    at_least: float | None
+    at_most: float | None
+    aggregate: str  # mean | min | max | last
 
     def phrases(self) -> tuple[str, ...]:
         return ()
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return (self.scope,)
 
     def detect(self, ctx: ScoringContext) -> Detection:
         turns = ctx.party_turns(self.scope)
@@ -71,17 +73,20 @@ class SentimentSpec:
         return Detection(hit, margin_confidence(value, threshold, _SCALE), summary, evidence)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SentimentChangeSpec:
     """Hit when a speaker's sentiment rises by at least ``min_rise`` from ``start`` to
     ``end`` (e.g. the customer's first two turns against their last two)."""
 
-    start: Scope = Scope(speaker=Role.CUSTOMER, first=2)
-    end: Scope = Scope(speaker=Role.CUSTOMER, last=2)
-    min_rise: float = 0.3
+    start: Scope
+    end: Scope
+    min_rise: float
 
     def phrases(self) -> tuple[str, ...]:
         return ()
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return (self.start, self.end)
 
     def detect(self, ctx: ScoringContext) -> Detection:
         a, b = ctx.party_turns(self.start), ctx.party_turns(self.end)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from qa_coach.domain.file_types import upload_types
 from qa_coach.services import directory, ingest, rubrics
 from qa_coach.ui.components import interaction_link
 from qa_coach.ui.context import context, current_user, signals
 
-TYPES = ["json", "csv", "txt", "jsonl", "wav", "mp3", "flac", "m4a", "ogg", "webm"]
+TYPES = upload_types()
 
 
 def render() -> None:

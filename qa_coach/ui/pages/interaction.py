@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from qa_coach.domain.interaction import Role
-from qa_coach.services import dashboard, disputes, queries, reviews
+from qa_coach.services import dashboard, disputes, queries, reviews, sentiment
 from qa_coach.ui.components import clock, pct, plain_errors
-from qa_coach.ui.context import context, current_user, signals
+from qa_coach.ui.context import context, current_user
 
 KEEP = "(automatic)"
 
@@ -46,7 +46,7 @@ def render() -> None:
                               format_func=lambda r: "(none)" if r is None else f"{r.name}: {r.answer_label}")
     _audio(detail, chosen)
     _transcript(it, chosen)
-    _sentiment(iid, it)
+    _sentiment(ctx, user, iid)
     if it.metrics is not None:
         st.subheader("Call metrics")
         st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in _flat(dataclasses.asdict(it.metrics))]),
@@ -101,17 +101,14 @@ def _transcript(it, chosen) -> None:
             st.caption(f"Turn {ev.turn_index} {ev.time}: “{ev.quote}” — {ev.signal}")
 
 
-def _sentiment(iid: int, it) -> None:
+def _sentiment(ctx, user, iid: int) -> None:
     cache = st.session_state.setdefault("sentiment_cache", {})
     if iid not in cache:
-        turns = [t for t in it.turns if t.role is Role.CUSTOMER and t.text.strip()]
-        if not turns:
-            cache[iid] = None
-        else:
-            with st.spinner("Reading the customer's sentiment ..."):
-                analysis = signals().analyze([t.text for t in turns])
-            cache[iid] = pd.DataFrame({"turn": [t.index for t in turns],
-                                       "sentiment": [round(s.score, 3) for s in analysis.sentiments]})
+        with st.spinner("Reading the customer's sentiment ..."):
+            # ctx.signals: a test's stand-in, else None and the packaged models load only when needed
+            turns = sentiment.customer_sentiment(ctx.sessions, user.id, iid, signals=ctx.signals)
+        cache[iid] = pd.DataFrame({"turn": [t.turn_index for t in turns],
+                                   "sentiment": [round(t.score, 3) for t in turns]}) if turns else None
     df = cache[iid]
     if df is None:
         return

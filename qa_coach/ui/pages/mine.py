@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from qa_coach.services import coaching, dashboard, ingest, queries, rubrics
-from qa_coach.services.scoring import scorer_for
+from qa_coach.domain.file_types import upload_types
+from qa_coach.services import coaching, practice, queries, rubrics
 from qa_coach.ui.components import interaction_link, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user, signals
 
@@ -49,20 +49,18 @@ def _practice(ctx, user) -> None:
     st.subheader("Practice mode")
     st.caption("Upload a role-play chat or call: it is scored at once and not stored.")
     upload = st.file_uploader("Role-play chat or call", key="practice_file",
-                              type=["json", "csv", "txt", "jsonl", "wav", "mp3", "flac", "m4a", "ogg"])
+                              type=upload_types())
     if upload is None:
         return
     versions = [v for v in rubrics.list_rubric_versions(ctx.sessions, user.id) if not v.deleted]
     if not versions:
         st.info("No rubric is stored yet.")
         return
-    rubric = dashboard.get_rubric(ctx.sessions, user.id, versions[-1].id)
     with plain_errors(), tempfile.TemporaryDirectory(prefix="qa-coach-practice-") as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         with st.spinner("Scoring ..."):
-            interactions = ingest.read_interactions(path, None, None)
-            cards = scorer_for(rubric, signals()).score_many(interactions)
+            cards = practice.score_practice_file(ctx.sessions, user.id, path, versions[-1].id, signals=signals())
         for card in cards:
             st.metric("Practice score (not stored)", pct(card.score))
             st.dataframe(pd.DataFrame([{"Criterion": r.name, "Answer": r.answer_label,

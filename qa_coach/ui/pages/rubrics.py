@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qa_coach.rubric_examples import run_examples
-from qa_coach.rubric_loader import parse_rubric
-from qa_coach.services import dashboard, rubrics
+from qa_coach.services import dashboard, rubric_examples, rubrics
 from qa_coach.ui.components import plain_errors
 from qa_coach.ui.context import context, current_user, signals
 
@@ -24,7 +22,7 @@ def _examples(rubric, key: str) -> None:
         return
     if st.button(f"Run its {len(rubric.examples)} example tests", key=key):
         with st.spinner("Scoring the examples ..."):
-            report = run_examples(rubric, signals())
+            report = rubric_examples.run_examples(rubric, signals())
         failed = [o for o in report.outcomes if o.mismatches]
         (st.error if failed else st.success)(f"{len(report.outcomes) - len(failed)} of {len(report.outcomes)} examples pass.")
         for o in failed:
@@ -49,7 +47,7 @@ def render() -> None:
     if upload is None:
         return
     try:
-        new = parse_rubric(upload.getvalue().decode("utf-8"), source=upload.name)
+        new = rubrics.check_rubric_text(upload.getvalue().decode("utf-8"), source=upload.name)
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not UTF-8 text.")
         return

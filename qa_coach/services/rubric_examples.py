@@ -8,6 +8,9 @@ from pathlib import Path
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.rubric import Rubric
 from qa_coach.domain.signals import TextSignals
+from qa_coach.rubric.loader import load_rubric
+
+from .scorers import scorer_for
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,9 @@ class ExampleReport:
 
 
 def run_examples(rubric: Rubric | str | Path, signals: TextSignals | None = None) -> ExampleReport:
+    """Score the example conversations a rubric carries and compare them with their expected
+    answers (``signals``: the text models, default the packaged ones)."""
     from qa_coach.ingest import import_text
-    from qa_coach.rubric_loader import load_rubric
-    from qa_coach.scoring_service import scorer_for
 
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
