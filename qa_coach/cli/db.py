@@ -7,6 +7,7 @@ from datetime import date
 import click
 
 from qa_coach.cli import main
+from qa_coach.domain.people import UserRole
 from qa_coach.settings import env_var_of, get_settings
 
 USER_ENV = env_var_of("user")
@@ -107,7 +108,7 @@ def add_rep_command(name: str, team: str, email: str | None, hire_date, as_user:
 @db_group.command("add-user")
 @click.argument("name")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "reviewer", "coach", "representative"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
 @click.option("--rep", "rep", default=None, help="The representative (id, email or name) this user is.")
 @click.option("--team", "teams", multiple=True, help="A team the reviewer or coach works with (repeatable).")
 @as_option

@@ -11,6 +11,7 @@ import click
 
 from qa_coach.cli import main
 from qa_coach.cli.db import acting_user, as_option, open_database
+from qa_coach.domain.statuses import IngestStatus
 
 
 @main.command("ingest")
@@ -41,7 +42,7 @@ def ingest_command(paths: tuple[str, ...], rep: str | None, rubric: str | None, 
     if not files:
         raise click.UsageError("no chat or audio files found in the paths given")
     jobs = [IngestJob(db.url, user_id, str(f), version.id, rep, fmt, db.schema) for f in files]
-    counts = {"stored": 0, "already stored": 0, "failed": 0}
+    counts = dict.fromkeys(IngestStatus, 0)
     interactions = duplicates = 0
     failures: list[str] = []
     bar = tqdm(jobs, unit="file", disable=no_progress, desc="ingest")
@@ -52,12 +53,13 @@ def ingest_command(paths: tuple[str, ...], rep: str | None, rubric: str | None, 
         duplicates += outcome.duplicates
         if outcome.error:
             failures.append(outcome.error)
-        bar.set_postfix(stored=counts["stored"], skipped=counts["already stored"], failed=counts["failed"])
+        bar.set_postfix(stored=counts[IngestStatus.STORED], skipped=counts[IngestStatus.ALREADY_STORED],
+                        failed=counts[IngestStatus.FAILED])
     bar.close()
     click.echo(
-        f"{len(jobs)} file(s): {counts['stored']} stored ({interactions} interaction(s)"
+        f"{len(jobs)} file(s): {counts[IngestStatus.STORED]} stored ({interactions} interaction(s)"
         f"{f', {duplicates} already stored from other files' if duplicates else ''}), "
-        f"{counts['already stored']} already stored, {counts['failed']} failed "
+        f"{counts[IngestStatus.ALREADY_STORED]} already stored, {counts[IngestStatus.FAILED]} failed "
         f"(rubric {version.rubric_key} v{version.version})"
     )
     for line in failures:

@@ -9,6 +9,10 @@ from qa_coach.domain.interaction import Role
 
 SCORECARD_SCHEMA_VERSION = 1
 
+REVIEW_CONFIDENCE = 0.5
+"""The review threshold: a scorecard whose least confident answer (``Scorecard.min_confidence``)
+is below it goes to a reviewer's queue and counts as low confidence in the team figures."""
+
 
 class BuiltInAnswer(StrEnum):
     """Answer keys that mean the same in every rubric (a criterion's own keys are the rubric's)."""

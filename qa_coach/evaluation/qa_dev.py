@@ -15,6 +15,7 @@ from typing import Mapping
 
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.scorecard import BuiltInAnswer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_QA_DEV_DIR = REPO_ROOT.parent / "shared" / "extdata" / "chat" / "qa_dev"
@@ -25,8 +26,8 @@ TRANSCRIPTS_DIR = "transcripts"
 CRITERIA: Mapping[str, tuple[str, ...]] = {
     "greeting": ("yes", "no"),
     "active_listening": ("yes", "partial", "no"),
-    "empathy": ("yes", "no", "na"),
-    "apology": ("yes", "no", "na"),
+    "empathy": ("yes", "no", BuiltInAnswer.NA),
+    "apology": ("yes", "no", BuiltInAnswer.NA),
     "resolution": ("yes", "partial", "no"),
 }
 

@@ -12,17 +12,17 @@ another fitter and is then only ever measured on chats its fit did not see.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import mean
 from typing import Callable, Mapping, Sequence
 
 from qa_coach.domain.agreement import ConfusionMatrix, agreement, confusion_matrix
+from qa_coach.domain.scorecard import REVIEW_CONFIDENCE, BuiltInAnswer
 from qa_coach.evaluation.cross_validation import cross_validate
 from qa_coach.evaluation.qa_dev import CRITERIA, ReviewedChat, load_qa_dev
 
-ANSWER_ORDER = ("yes", "partial", "no", "na")
+ANSWER_ORDER = ("yes", "partial", "no", BuiltInAnswer.NA)
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,6 @@ class QaDevReport:
     disagreements: tuple[Disagreement, ...]  # the scorer as shipped vs the adjudicated label
 
 
-def review_threshold() -> float:
-    """The confidence below which the app's review queue sends a scored chat to a reviewer."""
-    from qa_coach.services.dashboard import review_queue
-
-    return float(inspect.signature(review_queue).parameters["low_confidence"].default)
-
-
 def scorer_answers(chats: Sequence[ReviewedChat], rubric: str | None = None) -> list[dict[str, CriterionAnswer]]:
     """The shipped scorer's answer to each criterion of the set that the rubric has, per chat."""
     from qa_coach.services.scorers import scorer_for
@@ -115,7 +108,9 @@ def scorer_answers(chats: Sequence[ReviewedChat], rubric: str | None = None) -> 
     cards = scorer_for(rubric).score_many([c.interaction for c in chats])
     return [
         {
-            r.criterion_id: CriterionAnswer(r.answer or "na", r.confidence, (r.na_reason if r.na else r.rationale) or "")
+            r.criterion_id: CriterionAnswer(
+                r.answer or BuiltInAnswer.NA, r.confidence, (r.na_reason if r.na else r.rationale) or ""
+            )
             for r in card.results
             if r.criterion_id in CRITERIA
         }
@@ -229,4 +224,4 @@ def measure_scorer(folder: Path, rubric: str | None = None) -> QaDevReport:
     chats = load_qa_dev(folder)
     answers = scorer_answers(chats, rubric)
     fitter = fits_nothing({chat.id: chat_answers for chat, chat_answers in zip(chats, answers)})
-    return evaluate_qa_dev(chats, answers, fitter, threshold=review_threshold())
+    return evaluate_qa_dev(chats, answers, fitter, threshold=REVIEW_CONFIDENCE)

@@ -21,6 +21,7 @@ import yaml
 
 from qa_coach.domain.agreement import agreement
 from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.scorecard import BuiltInAnswer
 
 LABELLED_DIR = Path(__file__).resolve().parents[2] / "eval" / "labelled"
 CRITERIA = ("greeting", "active_listening", "empathy", "apology", "resolution", "closing")
@@ -58,7 +59,7 @@ def evaluate(rubric: str | None = None) -> dict:
     convs = load_labelled()
     scorer = scorer_for(rubric)
     cards = scorer.score_many([c.interaction for c in convs])
-    predictions = [{r.criterion_id: (r.answer or "na") for r in card.results} for card in cards]
+    predictions = [{r.criterion_id: (r.answer or BuiltInAnswer.NA) for r in card.results} for card in cards]
     report: dict = {"splits": {}, "errors": []}
     for split in sorted({c.split for c in convs}) + ["all"]:
         idx = [i for i, c in enumerate(convs) if split in ("all", c.split)]

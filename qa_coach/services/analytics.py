@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from qa_coach.domain import kpis
 from qa_coach.domain.agreement import Agreement
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.progress import (
     Change,
     CohortPoint,
@@ -29,6 +30,7 @@ from qa_coach.domain.progress import (
     weekly_trend,
     weighted_rolling,
 )
+from qa_coach.domain.scorecard import REVIEW_CONFIDENCE, BuiltInAnswer
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import (
     AutoScorecard,
@@ -240,9 +242,9 @@ def rep_progress(
 
 
 def team_overview(sessions: Sessions, user_id: int, team_id: int, *, since: datetime | None = None,
-                  until: datetime | None = None, low_confidence: float = 0.5) -> list[TeamOverviewRow]:
+                  until: datetime | None = None, low_confidence: float = REVIEW_CONFIDENCE) -> list[TeamOverviewRow]:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="see team overviews")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="see team overviews")
         if s.get(Team, team_id) is None:
             raise NotFoundError(f"team {team_id} not found")
         if not actor.is_admin and team_id not in actor.team_ids:
@@ -284,7 +286,7 @@ def automatic_vs_human(sessions: Sessions, user_id: int, *, team_id: int | None 
                        representative_id: int | None = None) -> AgreementReport:
     """How often the automatic answers match the reviewers' (only criteria a reviewer answered)."""
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="see scoring agreement")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="see scoring agreement")
         scope = rep_scope(actor, InteractionRow.representative_id)
         q = (
             select(Review.id, CriterionScore.criterion_id, CriterionScore.answer, CriterionScore.na, ReviewAnswer.answer,
@@ -308,7 +310,8 @@ def automatic_vs_human(sessions: Sessions, user_id: int, *, team_id: int | None 
             tq = tq.where(InteractionRow.representative_id == representative_id)
         rows = s.execute(q).all()
         totals = s.execute(tq).all()
-    pairs = [(cid, "na" if ana else (a or "na"), "na" if hna else (h or "na")) for _, cid, a, ana, h, hna in rows]
+    na = BuiltInAnswer.NA
+    pairs = [(cid, na if ana else (a or na), na if hna else (h or na)) for _, cid, a, ana, h, hna in rows]
     diffs = [a - h for a, h in totals if a is not None and h is not None]
     return AgreementReport(len({r[0] for r in rows}), agreement_by_criterion(pairs), mean_absolute_error(diffs),
                            share_within(diffs, 10.0))
@@ -375,7 +378,7 @@ def review_sample(sessions: Sessions, user_id: int, *, per_rep: int, since: date
     unless ``include_reviewed``.
     """
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="draw review samples")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="draw review samples")
         if team_id is not None and not actor.is_admin and team_id not in actor.team_ids:
             raise PermissionDeniedError(f"{actor.name} ({actor.role}) may not sample team {team_id}")
         q = (select(InteractionRow.representative_id, InteractionRow.id)
@@ -396,11 +399,12 @@ def review_sample(sessions: Sessions, user_id: int, *, per_rep: int, since: date
     return out
 
 
-def low_confidence_queue(sessions: Sessions, user_id: int, *, threshold: float = 0.5, limit: int = 50) -> list[tuple[int, float]]:
+def low_confidence_queue(sessions: Sessions, user_id: int, *, threshold: float = REVIEW_CONFIDENCE,
+                         limit: int = 50) -> list[tuple[int, float]]:
     """Unreviewed interactions whose automatic score the detectors were least sure of:
     (interaction id, lowest criterion confidence), least sure first."""
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="see the review queue")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="see the review queue")
         q = (select(AutoScorecard.interaction_id, AutoScorecard.min_confidence)
              .where(AutoScorecard.is_current.is_(True), AutoScorecard.min_confidence < threshold,
                     rep_scope(actor, AutoScorecard.representative_id),

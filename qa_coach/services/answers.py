@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Mapping
 
 from qa_coach.domain.rubric import Rubric
-from qa_coach.domain.scorecard import CriterionResult, Scorecard
+from qa_coach.domain.scorecard import BuiltInAnswer, CriterionResult, Scorecard
 from qa_coach.domain.scoring import aggregate
 
 from .errors import ValidationError
-
-NA = "na"
 
 
 def validate_answers(rubric: Rubric, answers: Mapping[str, str | None], *, where: str) -> None:
@@ -23,14 +21,14 @@ def validate_answers(rubric: Rubric, answers: Mapping[str, str | None], *, where
                 f"{where}: rubric {rubric.id} {rubric.version} has no criterion {cid!r} "
                 f"(criteria: {', '.join(known)}); nothing was saved"
             )
-        if answer is not None and answer != NA and answer not in {o.key for o in crit.options}:
-            options = ", ".join([o.key for o in crit.options] + [NA])
+        if answer is not None and answer != BuiltInAnswer.NA and answer not in {o.key for o in crit.options}:
+            options = ", ".join([o.key for o in crit.options] + [BuiltInAnswer.NA])
             raise ValidationError(f"{where}: {answer!r} is not an answer of {cid!r} (answers: {options}); nothing was saved")
 
 
 def human_result(rubric: Rubric, criterion_id: str, answer: str | None) -> CriterionResult:
     crit = rubric.criterion(criterion_id)
-    na = answer is None or answer == NA
+    na = answer is None or answer == BuiltInAnswer.NA
     if na:
         return CriterionResult(crit.id, crit.name, crit.section, None, "N/A", 0.0, crit.weight, crit.weight,
                                True, "set by a reviewer", crit.critical, False, 1.0, "human", ())

@@ -7,24 +7,26 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.progress import CalibrationSummary, calibration_summary
+from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import CalibrationScore, CalibrationSession, utcnow
 
 from .access import Sessions, audit, require_role, unit_of_work
-from .answers import NA, score_answers, validate_answers
+from .answers import score_answers, validate_answers
 from .errors import ConflictError, NotFoundError, ValidationError
 from .records import CalibrationRecord, CalibrationScoreRecord
 from .reviews import visible_interaction
 from .rubrics import usable_rubric_version
 
-_SCORERS = ("admin", "reviewer", "coach")
+_SCORERS = (UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH)
 
 
 def create_calibration(sessions: Sessions, user_id: int, interaction_id: int, *, rubric_version_id: int | None = None,
                        title: str = "") -> CalibrationRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", action="start calibration sessions")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="start calibration sessions")
         row = visible_interaction(s, actor, interaction_id, "calibrate on this interaction")
         if rubric_version_id is None:
             card = repo.current_scorecard(s, row.id)
@@ -61,7 +63,7 @@ def submit_calibration(sessions: Sessions, user_id: int, session_id: int, answer
             missing = [c.id for c in rubric.criteria if c.id not in answers]
             if missing:
                 raise ValidationError(f"{where}: answer every criterion (missing: {', '.join(missing)}); nothing was saved")
-            clean = {k: (None if v in (None, NA) else v) for k, v in answers.items()}
+            clean = {k: (None if v in (None, BuiltInAnswer.NA) else v) for k, v in answers.items()}
             s.add(CalibrationScore(session_id=cs.id, reviewer_id=actor.user_id, answers=clean,
                                    score=score_answers(rubric, clean).score))
             s.flush()
@@ -73,7 +75,7 @@ def submit_calibration(sessions: Sessions, user_id: int, session_id: int, answer
 
 def close_calibration(sessions: Sessions, user_id: int, session_id: int) -> CalibrationRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", action="close calibration sessions")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="close calibration sessions")
         cs = _session(s, actor, session_id)
         cs.closed_at = cs.closed_at or utcnow()
         audit(s, actor, "close", "calibration", cs.id)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from qa_coach.domain.people import UserRole
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import (
     ActionItem,
@@ -44,7 +45,7 @@ def create_coaching_session(
     action_items: tuple[NewActionItem, ...] = (), follow_up_on: date | None = None,
 ) -> CoachingRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "coach", action="hold coaching sessions")
+        require_role(actor, UserRole.ADMIN, UserRole.COACH, action="hold coaching sessions")
         require_rep(s, actor, representative_id, action="coach this representative")
         for iid in interaction_ids:
             row = s.get(InteractionRow, iid)
@@ -92,7 +93,7 @@ def complete_action_item(sessions: Sessions, user_id: int, item_id: int, done: b
         if item is None:
             raise NotFoundError(f"action item {item_id} not found")
         cs = _visible_session(s, actor, item.session_id)
-        if actor.role not in ("admin", "coach") and actor.representative_id != cs.representative_id:
+        if actor.role not in (UserRole.ADMIN, UserRole.COACH) and actor.representative_id != cs.representative_id:
             raise PermissionDeniedError(f"{actor.name} ({actor.role}) may not change action items")
         item.done_at = utcnow() if done else None
         audit(s, actor, "complete" if done else "reopen", "action_item", item.id)
@@ -102,7 +103,7 @@ def complete_action_item(sessions: Sessions, user_id: int, item_id: int, done: b
 def update_coaching_notes(sessions: Sessions, user_id: int, session_id: int, *, notes: str,
                           follow_up_on: date | None = None) -> CoachingRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "coach", action="edit coaching sessions")
+        require_role(actor, UserRole.ADMIN, UserRole.COACH, action="edit coaching sessions")
         cs = _visible_session(s, actor, session_id)
         before = cs.notes
         cs.notes = notes

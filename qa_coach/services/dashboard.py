@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.scorecard import REVIEW_CONFIDENCE
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import AutoScorecard, CriterionScore, InteractionRow, Representative, Review, Team, utcnow
 
@@ -79,7 +81,7 @@ def team_dashboard(sessions: Sessions, user_id: int, team_id: int, *, weeks: int
     now = as_utc(now) or utcnow()
     since = now - timedelta(weeks=weeks)
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="see team overviews")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="see team overviews")
         team = _check_team(s, actor, team_id)
         reps = dict(s.execute(select(Representative.id, Representative.name).where(Representative.team_id == team_id)).all())
         window = (AutoScorecard.representative_id.in_(list(reps)), AutoScorecard.is_current.is_(True),
@@ -117,7 +119,7 @@ def team_dashboard(sessions: Sessions, user_id: int, team_id: int, *, weeks: int
 def review_queue(
     sessions: Sessions, user_id: int, *, team_id: int | None = None, representative_id: int | None = None,
     since: datetime, until: datetime, max_score: float | None = None, failed_criterion: str | None = None,
-    per_rep: int = 3, low_confidence: float = 0.5, seed: int = 0, limit: int = 200,
+    per_rep: int = 3, low_confidence: float = REVIEW_CONFIDENCE, seed: int = 0, limit: int = 200,
 ) -> list[QueueRow]:
     """Unreviewed interactions to check: a seeded random sample per representative plus every
     low-confidence one, filtered by team, representative, dates, score and failed criterion."""
@@ -189,7 +191,7 @@ def list_calibrations(sessions: Sessions, user_id: int) -> list[CalibrationListR
     from qa_coach.storage.models import CalibrationScore, CalibrationSession
 
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="take part in calibration")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="take part in calibration")
         mine = set(s.scalars(select(CalibrationScore.session_id).where(CalibrationScore.reviewer_id == actor.user_id)))
         q = (select(CalibrationSession).join(InteractionRow, InteractionRow.id == CalibrationSession.interaction_id)
              .where(rep_scope(actor, InteractionRow.representative_id)).order_by(CalibrationSession.id.desc()))

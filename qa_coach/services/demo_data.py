@@ -23,7 +23,9 @@ from sqlalchemy import select
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.file_types import is_audio
 from qa_coach.domain.interaction import Interaction, Role
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.signals import TextSignals
+from qa_coach.domain.statuses import IngestStatus
 from qa_coach.storage.models import IngestedFile, Team
 
 from . import calibration, coaching, directory, ingest, reviews, rubrics
@@ -104,14 +106,14 @@ def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6,
         rep_ids[r.email] = directory.create_representative(sessions, user_id, name=r.name, team_id=team.id,
                                                            email=r.email, hire_date=hired).id
     staff = {
-        "reviewer": directory.create_user(sessions, user_id, name="Rita Reviewer", email="rita@demo.example",
-                                          role="reviewer", team_ids=(team.id,)).id,
-        "coach": directory.create_user(sessions, user_id, name="Chris Coach", email="chris@demo.example", role="coach",
-                                       team_ids=(team.id,)).id,
+        UserRole.REVIEWER: directory.create_user(sessions, user_id, name="Rita Reviewer", email="rita@demo.example",
+                                                 role=UserRole.REVIEWER, team_ids=(team.id,)).id,
+        UserRole.COACH: directory.create_user(sessions, user_id, name="Chris Coach", email="chris@demo.example",
+                                              role=UserRole.COACH, team_ids=(team.id,)).id,
     }
     for r in DEMO_REPS:
         directory.create_user(sessions, user_id, name=r.name, email=f"{r.email.split('@')[0]}@users.demo.example",
-                              role="representative", representative_id=rep_ids[r.email])
+                              role=UserRole.REPRESENTATIVE, representative_id=rep_ids[r.email])
     rubric = load_rubric(None)
     version = rubrics.register_rubric(sessions, user_id, rubric)
 
@@ -139,22 +141,22 @@ def load_demo(sessions: Sessions, user_id: int, folder: Path, *, weeks: int = 6,
             progress(n, len(jobs), path.name)
         outcome = ingest.ingest_file(sessions, user_id, path, rubric_version_id=version.id, representative=rep,
                                      signals=signals)
-        if outcome.status == "failed":
+        if outcome.status == IngestStatus.FAILED:
             raise QACoachError(f"demo data: {outcome.error}")
         interaction_ids += outcome.interaction_ids
 
-    n_reviews = _reviews(sessions, staff["reviewer"], interaction_ids, rng, rubric)
+    n_reviews = _reviews(sessions, staff[UserRole.REVIEWER], interaction_ids, rng, rubric)
     derek = rep_ids["derek.stone@northwind.example"]
     coached_at = datetime.combine(first_week + timedelta(weeks=2), time(8), tzinfo=timezone.utc)
     coaching.create_coaching_session(
-        sessions, staff["coach"], derek, held_at=coached_at, focus_criteria=("greeting", "empathy"),
+        sessions, staff[UserRole.COACH], derek, held_at=coached_at, focus_criteria=("greeting", "empathy"),
         notes="Open with a greeting and your name; acknowledge the problem before fixing it.",
         action_items=(coaching.NewActionItem("Greet every customer with your name", coached_at.date() + timedelta(days=7)),
                       coaching.NewActionItem("Acknowledge the customer's frustration once per call",
                                              coached_at.date() + timedelta(days=14))),
         follow_up_on=coached_at.date() + timedelta(days=14),
     )
-    calibration.create_calibration(sessions, staff["reviewer"], interaction_ids[0], title="Demo calibration")
+    calibration.create_calibration(sessions, staff[UserRole.REVIEWER], interaction_ids[0], title="Demo calibration")
     return DemoSummary(team.id, len(DEMO_REPS), len(DEMO_REPS) + 2, len(jobs), len(interaction_ids), n_reviews, 1)
 
 
@@ -209,7 +211,7 @@ def load_demo_calls(sessions: Sessions, user_id: int, files: tuple[Path, ...] | 
         outcome = ingest.ingest_file(sessions, user_id, path, rubric_version_id=version.id,
                                      representative=_SAMPLE_REPS[_chat_twin(path)], signals=signals,
                                      audio_dir=audio_dir, transcribe=options, progress=step)
-        if outcome.status == "failed":
+        if outcome.status == IngestStatus.FAILED:
             raise QACoachError(f"demo calls: {outcome.error}")
         outcomes.append(outcome)
     if progress is not None:

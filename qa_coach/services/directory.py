@@ -1,4 +1,4 @@
-"""Teams, representatives and users (admins manage them). ``ROLES``: the roles a user may have."""
+"""Teams, representatives and users (admins manage them)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from qa_coach.domain.people import UserRole
 from qa_coach.storage import repositories as repo
-from qa_coach.storage.models import ROLES, Representative, Team, User, UserTeam
+from qa_coach.storage.models import Representative, Team, User, UserTeam
 
 from .access import Actor, Sessions, audit, rep_scope, require_rep, require_role, unit_of_work
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -33,7 +34,7 @@ def bootstrap_admin(sessions: Sessions, name: str, email: str) -> UserRecord:
     with sessions.begin() as s:
         if s.scalar(select(func.count()).select_from(User)):
             raise ConflictError("the database already has users: an admin must add new ones")
-        user = User(name=name, email=email.strip().lower(), role="admin")
+        user = User(name=name, email=email.strip().lower(), role=UserRole.ADMIN)
         s.add(user)
         s.flush()
         audit(s, None, "bootstrap", "user", user.id, email=user.email)
@@ -43,7 +44,7 @@ def bootstrap_admin(sessions: Sessions, name: str, email: str) -> UserRecord:
 def local_admin(sessions: Sessions) -> UserRecord:
     """The admin the command line acts as: the first admin, created on an empty database."""
     with sessions.begin() as s:
-        user = s.scalar(select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id))
+        user = s.scalar(select(User).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id))
         if user is not None:
             return user_record(user)
     return bootstrap_admin(sessions, "Local admin", "admin@localhost")
@@ -51,7 +52,7 @@ def local_admin(sessions: Sessions) -> UserRecord:
 
 def create_team(sessions: Sessions, user_id: int, name: str) -> TeamRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="create teams")
+        require_role(actor, UserRole.ADMIN, action="create teams")
         if s.scalar(select(Team).where(Team.name == name)) is not None:
             raise ConflictError(f"a team named {name!r} already exists")
         team = Team(name=name)
@@ -66,7 +67,7 @@ def create_representative(
     hire_date: date | None = None,
 ) -> RepresentativeRecord:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="add representatives")
+        require_role(actor, UserRole.ADMIN, action="add representatives")
         if s.get(Team, team_id) is None:
             raise NotFoundError(f"team {team_id} not found")
         email = email.strip().lower() if email else None
@@ -83,12 +84,12 @@ def create_user(
     sessions: Sessions, user_id: int, *, name: str, email: str, role: str,
     representative_id: int | None = None, team_ids: tuple[int, ...] = (),
 ) -> UserRecord:
-    if role not in ROLES:
-        raise ValidationError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
-    if role == "representative" and representative_id is None:
+    if role not in tuple(UserRole):
+        raise ValidationError(f"unknown role {role!r} (roles: {', '.join(UserRole)})")
+    if role == UserRole.REPRESENTATIVE and representative_id is None:
         raise ValidationError("a representative user must be linked to a representative")
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="add users")
+        require_role(actor, UserRole.ADMIN, action="add users")
         if representative_id is not None and s.get(Representative, representative_id) is None:
             raise NotFoundError(f"representative {representative_id} not found")
         for t in team_ids:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.statuses import DisputeStatus
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import Dispute, InteractionRow, RubricVersion, utcnow
 
@@ -23,7 +25,7 @@ def raise_dispute(sessions: Sessions, user_id: int, interaction_id: int, criteri
     if not reason.strip():
         raise ValidationError("a dispute needs a reason")
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "representative", action="dispute scores (only the representative scored can)")
+        require_role(actor, UserRole.REPRESENTATIVE, action="dispute scores (only the representative scored can)")
         row = visible_interaction(s, actor, interaction_id, "dispute this interaction")
         card = repo.current_scorecard(s, row.id)
         if card is None:
@@ -31,7 +33,7 @@ def raise_dispute(sessions: Sessions, user_id: int, interaction_id: int, criteri
         rubric = repo.rubric_of(s.get(RubricVersion, card.rubric_version_id))
         validate_answers(rubric, {criterion_id: None}, where=f"dispute on interaction {row.id}")
         open_one = s.scalar(select(Dispute).where(Dispute.interaction_id == row.id, Dispute.criterion_id == criterion_id,
-                                                  Dispute.status == "open"))
+                                                  Dispute.status == DisputeStatus.OPEN))
         if open_one is not None:
             raise ConflictError(f"interaction {row.id}: {criterion_id!r} already has an open dispute ({open_one.id})")
         d = Dispute(interaction_id=row.id, criterion_id=criterion_id, raised_by=actor.user_id, reason=reason.strip())
@@ -52,12 +54,12 @@ def decide_dispute(
     if not reason.strip():
         raise ValidationError("a decision needs a reason")
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", action="decide disputes")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="decide disputes")
         d = s.get(Dispute, dispute_id)
         if d is None:
             raise NotFoundError(f"dispute {dispute_id} not found")
         visible_interaction(s, actor, d.interaction_id, "decide this dispute")
-        if d.status != "open":
+        if d.status != DisputeStatus.OPEN:
             raise ConflictError(f"dispute {dispute_id} was already {d.status}")
         review = repo.review_for(s, d.interaction_id)
         expected = review.version if review else None
@@ -68,9 +70,9 @@ def decide_dispute(
                     expected_version=expected)
     with unit_of_work(sessions, user_id) as (s, actor):
         d = s.get(Dispute, dispute_id)
-        if d.status != "open":
+        if d.status != DisputeStatus.OPEN:
             raise ConflictError(f"dispute {dispute_id} was already {d.status}")
-        d.status = "accepted" if accept else "rejected"
+        d.status = DisputeStatus.ACCEPTED if accept else DisputeStatus.REJECTED
         d.decided_by, d.decision_reason, d.new_answer, d.decided_at = actor.user_id, reason.strip(), new_answer, utcnow()
         audit(s, actor, "decide", "dispute", d.id, status=d.status, new_answer=new_answer, reason=reason)
         return dispute_record(d)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import (
     AutoScorecard,
@@ -95,14 +96,15 @@ def csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in records:
         review = r["review"] or {}
         for c in r["criteria"]:
-            human = "na" if c["human_na"] else c["human_answer"]
+            human = BuiltInAnswer.NA if c["human_na"] else c["human_answer"]
             rows.append({
                 "interaction_id": r["interaction_id"], "external_id": r["external_id"],
                 "representative": r["representative"], "team_id": r["team_id"], "occurred_at": r["occurred_at"],
                 "channel": r["channel"], "source": r["source"], "rubric": r["rubric"],
                 "rubric_version": r["rubric_version"], "auto_score": r["auto_score"],
                 "human_score": review.get("score"), "reviewer": review.get("reviewer"),
-                "criterion_id": c["criterion_id"], "criterion": c["name"], "auto_answer": c["answer"] or "na",
+                "criterion_id": c["criterion_id"], "criterion": c["name"],
+                "auto_answer": c["answer"] or BuiltInAnswer.NA,
                 "auto_points": c["points"], "max_points": c["max_points"], "auto_na": c["na"],
                 "confidence": c["confidence"], "human_answer": human or "", "human_comment": c["human_comment"] or "",
             })

@@ -23,9 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.file_types import is_audio
 from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.scorecard import Scorecard
 from qa_coach.domain.scoring import NothingToScoreError
 from qa_coach.domain.signals import TextSignals
+from qa_coach.domain.statuses import IngestStatus
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import IngestedFile, utcnow
 
@@ -120,11 +122,11 @@ def ingest_file(
             raise InputError(name, None, "file not found")
         sha = file_sha256(path)
         with unit_of_work(sessions, user_id) as (s, actor):
-            require_role(actor, "admin", "reviewer", "coach", action="ingest interactions")
+            require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="ingest interactions")
             version = usable_rubric_version(s, rubric_version_id)
             rubric = repo.rubric_of(version)
             if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
-                return IngestOutcome(name, "already stored")
+                return IngestOutcome(name, IngestStatus.ALREADY_STORED)
             fixed_rep = _resolve_rep(s, actor, representative, name) if representative is not None else None
         scorer = scorer_for(rubric, signals)
         interactions = read_interactions(path, format, importers, transcribe=transcribe, progress=progress,
@@ -140,16 +142,16 @@ def ingest_file(
                 # moment: the file is done, or the retry skips the conversation it stored.
                 with sessions.begin() as s:
                     if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
-                        return IngestOutcome(name, "already stored")
+                        return IngestOutcome(name, IngestStatus.ALREADY_STORED)
                 if attempt:
                     raise
         raise AssertionError("unreachable")
     except InputError as exc:
-        return IngestOutcome(name, "failed", error=str(exc))
+        return IngestOutcome(name, IngestStatus.FAILED, error=str(exc))
     except NothingToScoreError as exc:
-        return IngestOutcome(name, "failed", error=f"{name}: {exc}")
+        return IngestOutcome(name, IngestStatus.FAILED, error=f"{name}: {exc}")
     except OSError as exc:
-        return IngestOutcome(name, "failed", error=f"{name}: cannot read the file ({exc.strerror or exc})")
+        return IngestOutcome(name, IngestStatus.FAILED, error=f"{name}: cannot read the file ({exc.strerror or exc})")
 
 
 def _resolve_rep(s, actor: Actor, key: str, source: str, where: str | None = None) -> int:
@@ -180,7 +182,7 @@ def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_re
     s.flush()
     ids, duplicates = _insert_scored(s, interactions, cards, reps, rubric_version_id, file_row.id, audio_rel, now)
     audit(s, actor, "ingest", "file", file_row.id, name=name, sha256=sha, interactions=ids, duplicates=duplicates)
-    return IngestOutcome(name, "stored", tuple(ids), duplicates)
+    return IngestOutcome(name, IngestStatus.STORED, tuple(ids), duplicates)
 
 
 def _insert_scored(s, interactions, cards, reps, rubric_version_id, file_id, audio_rel, now) -> tuple[list[int], int]:
@@ -210,7 +212,7 @@ def store_scored(
     conversations already stored are skipped.
     """
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", "reviewer", "coach", action="ingest interactions")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="ingest interactions")
         version = usable_rubric_version(s, rubric_version_id)
         for _, card in items:
             if card.rubric_sha256 != version.sha256:
@@ -222,7 +224,7 @@ def store_scored(
         ids, duplicates = _insert_scored(s, [i for i, _ in items], [c for _, c in items], [rep_id] * len(items),
                                          version.id, None, None, utcnow())
         audit(s, actor, "ingest", "records", None, interactions=len(ids), duplicates=duplicates)
-        return IngestOutcome("<pre-scored records>", "stored", tuple(ids), duplicates)
+        return IngestOutcome("<pre-scored records>", IngestStatus.STORED, tuple(ids), duplicates)
 
 
 def _store_audio(path: Path, sha: str, audio_dir: Path | None) -> str:

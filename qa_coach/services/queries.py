@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from qa_coach.domain.people import UserRole
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import AuditEntry, AutoScorecard, InteractionRow, Review, RubricVersion
@@ -65,7 +66,7 @@ def get_interaction(sessions: Sessions, user_id: int, interaction_id: int) -> In
 
 def audit_log(sessions: Sessions, user_id: int, *, limit: int = 500) -> list[dict]:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="read the audit log")
+        require_role(actor, UserRole.ADMIN, action="read the audit log")
         rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
         return [
             {"id": a.id, "at": as_utc(a.at).isoformat(), "user_id": a.user_id, "action": a.action,

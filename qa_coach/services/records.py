@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from qa_coach.domain.interaction import Interaction
 from qa_coach.domain.scorecard import Scorecard
+from qa_coach.domain.statuses import IngestStatus
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class CoachingRecord:
 @dataclass(frozen=True)
 class IngestOutcome:
     path: str
-    status: str  # "stored", "already stored", "failed"
+    status: IngestStatus
     interaction_ids: tuple[int, ...] = ()
     duplicates: int = 0  # conversations already stored from another file
     error: str | None = None

@@ -9,11 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import InteractionRow, Review, ReviewAnswer, RubricVersion, utcnow
 
 from .access import Actor, Sessions, audit, require_rep, require_role, unit_of_work
-from .answers import NA, score_answers, validate_answers
+from .answers import score_answers, validate_answers
 from .errors import ConflictError, NotFoundError, ValidationError
 from .records import ReviewAnswerRecord, ReviewRecord
 from .rubrics import usable_rubric_version
@@ -21,7 +23,7 @@ from .rubrics import usable_rubric_version
 
 @dataclass(frozen=True)
 class CriterionReview:
-    answer: str | None  # an answer key of the criterion, or None / "na" for N/A
+    answer: str | None  # an answer key of the criterion, or None / BuiltInAnswer.NA for N/A
     comment: str = ""
 
 
@@ -56,7 +58,7 @@ def save_review(
     given = {k: v if isinstance(v, CriterionReview) else CriterionReview(v) for k, v in answers.items()}
     try:
         with unit_of_work(sessions, user_id) as (s, actor):
-            require_role(actor, "admin", "reviewer", action="review interactions")
+            require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="review interactions")
             row = visible_interaction(s, actor, interaction_id, "review this interaction")
             return _save(s, actor, row, given, expected_version, comment)
     except StaleDataError:
@@ -98,7 +100,7 @@ def _save(s: Session, actor: Actor, row: InteractionRow, given: Mapping[str, Cri
         s.add(review)
     by_cid = {a.criterion_id: a for a in review.answers}
     for cid, cr in given.items():
-        key = None if cr.answer in (None, NA) else cr.answer
+        key = None if cr.answer in (None, BuiltInAnswer.NA) else cr.answer
         crit = rubric.criterion(cid)
         points = 0.0 if key is None else round(crit.option(key).fraction * crit.weight, 4)
         if cid in by_cid:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.rubric import Rubric
+from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.domain.signals import TextSignals
 from qa_coach.rubric.loader import load_rubric
 
@@ -64,7 +65,7 @@ def run_examples(rubric: Rubric | str | Path, signals: TextSignals | None = None
         mismatches = []
         for cid, expected in ex.expected.items():
             result = card.result(cid)
-            actual = result.answer or "na"
+            actual = result.answer or BuiltInAnswer.NA
             if actual != expected:
                 mismatches.append(Mismatch(cid, expected, actual, result.na_reason or result.rationale))
         outcomes.append(ExampleOutcome(ex.id, tuple(mismatches)))

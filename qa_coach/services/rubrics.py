@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.rubric import Rubric
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import RubricVersion, utcnow
@@ -29,7 +30,7 @@ def register_rubric(sessions: Sessions, user_id: int, rubric: Rubric) -> RubricV
         existing = repo.rubric_version_by_sha(s, rubric.sha256)
         if existing is not None:
             return rubric_version_record(existing)
-        require_role(actor, "admin", "reviewer", action="add rubric versions")
+        require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="add rubric versions")
         row = RubricVersion(
             rubric_key=rubric.id, name=rubric.name, version=rubric.version, sha256=rubric.sha256,
             yaml_text=rubric.source_text,
@@ -43,7 +44,7 @@ def register_rubric(sessions: Sessions, user_id: int, rubric: Rubric) -> RubricV
 def delete_rubric_version(sessions: Sessions, user_id: int, rubric_version_id: int) -> None:
     """Retire a version: its scores stay, but nothing new may be scored or reviewed with it."""
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="delete rubric versions")
+        require_role(actor, UserRole.ADMIN, action="delete rubric versions")
         row = s.get(RubricVersion, rubric_version_id)
         if row is None:
             raise NotFoundError(f"rubric version {rubric_version_id} not found")

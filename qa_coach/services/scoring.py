@@ -6,6 +6,7 @@ from typing import Sequence
 
 from sqlalchemy import select
 
+from qa_coach.domain.people import UserRole
 from qa_coach.domain.signals import TextSignals
 from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import InteractionRow
@@ -42,7 +43,7 @@ def rescore(
 
 
 def _load(s, actor, interaction_ids: Sequence[int], rubric_version_id: int):
-    require_role(actor, "admin", "reviewer", action="rescore interactions")
+    require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="rescore interactions")
     version = usable_rubric_version(s, rubric_version_id)
     rows = list(s.scalars(select(InteractionRow).where(InteractionRow.id.in_(interaction_ids)).order_by(InteractionRow.id)))
     missing = set(interaction_ids) - {r.id for r in rows}

@@ -39,8 +39,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES: tuple[UserRole, ...] = tuple(UserRole)  # the roles a user may have (UserRole's members)
-
 
 class StrEnumColumn(TypeDecorator):
     """A StrEnum kept as its string value in a VARCHAR column: rows read back as members,

@@ -8,8 +8,10 @@ from typing import Callable
 
 import streamlit as st
 
-STAFF = ("admin", "reviewer", "coach")
-EVERYONE = ("admin", "reviewer", "coach", "representative")
+from qa_coach.domain.people import UserRole
+
+STAFF = (UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH)
+EVERYONE = tuple(UserRole)
 
 
 @dataclass(frozen=True)
@@ -18,21 +20,21 @@ class PageSpec:
     title: str
     icon: str
     section: str
-    roles: tuple[str, ...]
+    roles: tuple[UserRole, ...]
     module: str  # qa_coach.ui.pages.<module>.render
 
 
 PAGES = (
     PageSpec("overview", "Team overview", ":material/monitoring:", "Team", STAFF, "overview"),
-    PageSpec("queue", "Review queue", ":material/checklist:", "Team", ("admin", "reviewer"), "queue"),
+    PageSpec("queue", "Review queue", ":material/checklist:", "Team", (UserRole.ADMIN, UserRole.REVIEWER), "queue"),
     PageSpec("import", "Import", ":material/upload_file:", "Team", STAFF, "imports"),
-    PageSpec("mine", "My interactions", ":material/person:", "Me", ("representative",), "mine"),
+    PageSpec("mine", "My interactions", ":material/person:", "Me", (UserRole.REPRESENTATIVE,), "mine"),
     PageSpec("interaction", "Interaction", ":material/forum:", "Interactions", EVERYONE, "interaction"),
     PageSpec("progress", "Representative progress", ":material/trending_up:", "Coaching", EVERYONE, "progress"),
-    PageSpec("coaching", "Coaching", ":material/school:", "Coaching", ("admin", "coach"), "coaching"),
+    PageSpec("coaching", "Coaching", ":material/school:", "Coaching", (UserRole.ADMIN, UserRole.COACH), "coaching"),
     PageSpec("calibration", "Calibration", ":material/balance:", "Quality", STAFF, "calibration"),
-    PageSpec("rubrics", "Rubrics", ":material/rule:", "Quality", ("admin", "reviewer", "coach"), "rubrics"),
-    PageSpec("admin", "Admin", ":material/admin_panel_settings:", "Admin", ("admin",), "admin"),
+    PageSpec("rubrics", "Rubrics", ":material/rule:", "Quality", STAFF, "rubrics"),
+    PageSpec("admin", "Admin", ":material/admin_panel_settings:", "Admin", (UserRole.ADMIN,), "admin"),
     PageSpec("account", "My account", ":material/key:", "Me", EVERYONE, "account"),
 )
 BY_KEY = {p.key: p for p in PAGES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.people import UserRole
 from qa_coach.services import auth, directory
 from qa_coach.ui.components import plain_errors
 from qa_coach.ui.context import context, current_user
@@ -26,7 +27,7 @@ def render() -> None:
         st.markdown("**Add a user**")
         name = st.text_input("Name", key="nu_name")
         email = st.text_input("Email", key="nu_email")
-        role = st.selectbox("Role", directory.ROLES, key="nu_role")
+        role = st.selectbox("Role", list(UserRole), key="nu_role")
         rep = st.selectbox("Representative (for the representative role)", [None, *reps], key="nu_rep",
                            format_func=lambda r: "–" if r is None else r.name)
         user_teams = st.multiselect("Teams (reviewers and coaches)", list(team_names), format_func=team_names.get,

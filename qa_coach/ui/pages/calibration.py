@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.services import calibration, dashboard
 from qa_coach.ui.components import interaction_link, pct, plain_errors
 from qa_coach.ui.context import context, current_user
@@ -13,7 +15,7 @@ from qa_coach.ui.context import context, current_user
 def render() -> None:
     ctx, user = context(), current_user()
     sessions = dashboard.list_calibrations(ctx.sessions, user.id)
-    if user.role in ("admin", "reviewer"):
+    if user.role in (UserRole.ADMIN, UserRole.REVIEWER):
         with st.expander("Start a calibration session"):
             with st.form("calibration_new"):
                 iid = st.number_input("Interaction id", min_value=1, step=1, key="cal_new_interaction")
@@ -35,12 +37,12 @@ def render() -> None:
         rubric = dashboard.get_rubric(ctx.sessions, user.id, record.rubric_version_id)
         with st.form("calibration_form"):
             for crit in rubric.criteria:
-                opts = ["na", *[o.key for o in crit.options]]
-                labels = {"na": "N/A", **{o.key: o.label for o in crit.options}}
+                opts = [BuiltInAnswer.NA, *[o.key for o in crit.options]]
+                labels = {BuiltInAnswer.NA: "N/A", **{o.key: o.label for o in crit.options}}
                 st.selectbox(crit.name, opts, index=1, format_func=labels.get, key=f"cal_{crit.id}")
             if st.form_submit_button("Submit my score"):
-                answers = {c.id: (None if st.session_state[f"cal_{c.id}"] == "na" else st.session_state[f"cal_{c.id}"])
-                           for c in rubric.criteria}
+                chosen_answers = {c.id: st.session_state[f"cal_{c.id}"] for c in rubric.criteria}
+                answers = {cid: (None if a == BuiltInAnswer.NA else a) for cid, a in chosen_answers.items()}
                 with plain_errors():
                     calibration.submit_calibration(ctx.sessions, user.id, chosen.id, answers)
                     st.success("Score submitted: the others' scores are now visible.")
@@ -66,7 +68,8 @@ def render() -> None:
 
 
 def _close_button(ctx, user, chosen) -> None:
-    if user.role in ("admin", "reviewer") and not chosen.closed and st.button("Close the session", key="cal_close"):
+    may_close = user.role in (UserRole.ADMIN, UserRole.REVIEWER) and not chosen.closed
+    if may_close and st.button("Close the session", key="cal_close"):
         with plain_errors():
             calibration.close_calibration(ctx.sessions, user.id, chosen.id)
             st.rerun()

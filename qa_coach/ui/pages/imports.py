@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from qa_coach.domain.file_types import upload_types
+from qa_coach.domain.statuses import IngestStatus
 from qa_coach.services import directory, ingest, rubrics
 from qa_coach.ui.components import interaction_link
 from qa_coach.ui.context import context, current_user, signals
@@ -52,9 +53,9 @@ def _file_progress(bar, name: str, n: int, total: int):
 
 
 def _report(name: str, outcome, tmp: str) -> None:
-    if outcome.status == "failed":
+    if outcome.status == IngestStatus.FAILED:
         st.error(f"{name}: not imported. {(outcome.error or '').replace(tmp + '/', '')}", icon="⚠️")
-    elif outcome.status == "already stored":
+    elif outcome.status == IngestStatus.ALREADY_STORED:
         st.info(f"{name}: this file was imported before; nothing new.")
     else:
         extra = f" ({outcome.duplicates} already stored from another file)" if outcome.duplicates else ""

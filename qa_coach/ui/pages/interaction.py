@@ -9,6 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from qa_coach.domain.interaction import Role
+from qa_coach.domain.people import UserRole
+from qa_coach.domain.scorecard import BuiltInAnswer
+from qa_coach.domain.statuses import DisputeStatus
 from qa_coach.services import dashboard, disputes, queries, reviews, sentiment
 from qa_coach.ui.components import clock, pct, plain_errors
 from qa_coach.ui.context import context, current_user
@@ -53,7 +56,7 @@ def render() -> None:
                      hide_index=True, key="call_metrics")
     if card:
         _scorecard(card)
-        if user.role in ("admin", "reviewer"):
+        if user.role in (UserRole.ADMIN, UserRole.REVIEWER):
             _override_form(ctx, user, detail, current)
     _disputes(ctx, user, detail, card)
 
@@ -135,10 +138,11 @@ def _override_form(ctx, user, detail, current) -> None:
     with st.form("override_form"):
         for r in current.scorecard.results:
             crit = rubric.criterion(r.criterion_id)
-            options = [KEEP, "na", *[o.key for o in crit.options]]
-            labels = {KEEP: f"{KEEP}: {r.answer_label}", "na": "N/A", **{o.key: o.label for o in crit.options}}
+            options = [KEEP, BuiltInAnswer.NA, *[o.key for o in crit.options]]
+            labels = {KEEP: f"{KEEP}: {r.answer_label}", BuiltInAnswer.NA: "N/A",
+                      **{o.key: o.label for o in crit.options}}
             before = prior.get(r.criterion_id)
-            index = options.index("na" if before.na else before.answer) if before else 0
+            index = options.index(BuiltInAnswer.NA if before.na else before.answer) if before else 0
             cols = st.columns([2, 3])
             cols[0].selectbox(r.name, options, index=index, format_func=labels.get, key=f"ov_{r.criterion_id}")
             cols[1].text_input("Comment", value=before.comment if before else "", key=f"ovc_{r.criterion_id}")
@@ -162,16 +166,16 @@ def _override_form(ctx, user, detail, current) -> None:
 
 def _disputes(ctx, user, detail, card) -> None:
     thread = [d for d in disputes.list_disputes(ctx.sessions, user.id) if d.interaction_id == detail.id]
-    if not thread and user.role != "representative":
+    if not thread and user.role != UserRole.REPRESENTATIVE:
         return
     st.subheader("Disputes")
     names = {r.criterion_id: r.name for r in card.results} if card else {}
     for d in thread:
         st.markdown(f"**{names.get(d.criterion_id, d.criterion_id)}** · {d.status} · raised "
                     f"{d.created_at:%Y-%m-%d}: {d.reason}")
-        if d.status != "open":
+        if d.status != DisputeStatus.OPEN:
             st.caption(f"Decision: {d.decision_reason}" + (f" (new answer: {d.new_answer})" if d.new_answer else ""))
-        elif user.role in ("admin", "reviewer"):
+        elif user.role in (UserRole.ADMIN, UserRole.REVIEWER):
             with st.form(f"decide_{d.id}"):
                 reason = st.text_input("Reason", key=f"decide_reason_{d.id}")
                 accept = st.radio("Decision", ["accept", "reject"], horizontal=True, key=f"decide_choice_{d.id}")
@@ -181,7 +185,7 @@ def _disputes(ctx, user, detail, card) -> None:
                         disputes.decide_dispute(ctx.sessions, user.id, d.id, accept=accept == "accept", reason=reason,
                                                 new_answer=new.strip() or None)
                         st.success("Decision saved.")
-    if user.role == "representative" and card:
+    if user.role == UserRole.REPRESENTATIVE and card:
         with st.form("dispute_form"):
             crit = st.selectbox("Criterion", [r.criterion_id for r in card.results], format_func=names.get,
                                 key="dispute_criterion")

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.people import UserRole
 from qa_coach.services import analytics, coaching, directory
 from qa_coach.ui.components import pct, when
 from qa_coach.ui.context import context, current_user
@@ -17,7 +18,7 @@ def pick_rep(key: str):
     if not reps:
         st.info("No representatives you may see.")
         return None
-    if user.role == "representative":
+    if user.role == UserRole.REPRESENTATIVE:
         return next((r for r in reps if r.id == user.representative_id), None)
     return st.selectbox("Representative", reps, format_func=lambda r: r.name, key=key)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.people import UserRole
 from qa_coach.services import dashboard, rubric_examples, rubrics
 from qa_coach.ui.components import plain_errors
 from qa_coach.ui.context import context, current_user, signals
@@ -58,7 +59,7 @@ def render() -> None:
     st.success(f"{upload.name} is valid: {new.name} version {new.version}, {len(new.criteria)} criteria.")
     _criteria_table(new, "rubric_upload_criteria")
     _examples(new, "rubric_upload_examples")
-    if user.role in ("admin", "reviewer") and st.button("Save as a new version", key="rubric_save"):
+    if user.role in (UserRole.ADMIN, UserRole.REVIEWER) and st.button("Save as a new version", key="rubric_save"):
         with plain_errors():
             rec = rubrics.register_rubric(ctx.sessions, user.id, new)
             st.success(f"Stored as rubric version {rec.id}.")
