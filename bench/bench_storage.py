@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generate_storage_data import NOW, bench_rubric, generate  # noqa: E402
+from generate_storage_data import NOW, bench_rubric, generate_timed  # noqa: E402
 
 from qa_coach.domain.interaction import Interaction, Role, SourceRef, Turn  # noqa: E402
 from qa_coach.services import analytics, ingest  # noqa: E402
@@ -65,10 +65,7 @@ def run(url: str, n: int, runs: int, ingest_n: int, batch: int) -> None:
     db = Database(url, schema=schema)
     try:
         db.upgrade()
-        t = time.perf_counter()
-        ids = generate(db, n)
-        print(f"[{db.engine.dialect.name}] generated {n} interactions "
-              f"({n * 7} criterion scores) in {time.perf_counter() - t:.1f} s")
+        ids = generate_timed(db, n)
         sessions = db.session_factory()
         admin, team, rep = ids["admin"], ids["team"], ids["rep"]
         trend, t1 = median_ms(lambda: analytics.rep_progress(sessions, admin, rep, weeks=12, now=NOW), runs)

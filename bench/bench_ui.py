@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_storage_data import generate  # noqa: E402
+from bench_storage import median_ms  # noqa: E402
+from generate_storage_data import generate_timed  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from qa_coach.services.records import UserRecord  # noqa: E402
@@ -74,13 +75,8 @@ def data_seconds(sessions, runs: int) -> None:
                                   coaching.list_coaching_sessions(sessions, 1, 1)),
     }
     for name, call in calls.items():
-        times = []
-        for i in range(runs + 1):
-            t = time.perf_counter()
-            call()
-            if i:
-                times.append(time.perf_counter() - t)
-        print(f"{name:14s} median {statistics.median(times) * 1000:.0f} ms over {len(times)} runs")
+        median, times = median_ms(call, runs)
+        print(f"{name:14s} median {median:.0f} ms over {len(times)} runs")
 
 
 def main() -> None:
@@ -99,9 +95,7 @@ def main() -> None:
     with sessions() as s:
         have = s.scalar(select(func.count()).select_from(InteractionRow))
     if not have:
-        t = time.perf_counter()
-        generate(db, args.n)
-        print(f"generated {args.n} interactions in {time.perf_counter() - t:.1f} s")
+        generate_timed(db, args.n)
         have = args.n
     admin = UserRecord(1, "Bench admin", "bench@example.com", "admin", None)
     print(f"database: {args.url} ({have} interactions)")

@@ -31,6 +31,20 @@ def extdata():
     return require_extdata
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """argon2 at its lowest cost in this process: the production cost (about 0.4 s a hash on
+    a busy core) adds nothing to what a test checks. Production's parameters have their own
+    test (test_ui_auth.py); a hash records its parameters, so production hashes still verify."""
+    from argon2 import PasswordHasher, profiles
+
+    from qa_coach.services import auth
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(auth, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _main_module_kept():
     """streamlit's AppTest runs a page as ``__main__`` and leaves it in ``sys.modules``; a

@@ -107,20 +107,31 @@ def pg_shared():
     cleanup()
 
 
+def _empty_pg_schema(database: Database) -> None:
+    """DELETE, children first, rather than TRUNCATE: on tables this small TRUNCATE costs about
+    0.5 s a test (new files for every table and index), DELETE a few milliseconds."""
+    from sqlalchemy import text
+
+    from qa_coach.storage.models import Base
+
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.scalars(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+        for name in list(sequences):
+            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request, tmp_path):
     """An empty database at head, made quickly: SQLite copies a file migrated once per run;
     PostgreSQL reuses a schema made from the models (the migration tests prove that the
-    migrations give the same schema) and truncates every table."""
+    migrations give the same schema), emptied and with every id sequence restarted."""
     if request.param == "postgresql":
-        from sqlalchemy import text
-
-        from qa_coach.storage.models import Base
-
         database = request.getfixturevalue("pg_shared")
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        _empty_pg_schema(database)
         yield database
         return
     database = Database(f"sqlite:///{tmp_path / 'qa.sqlite3'}")

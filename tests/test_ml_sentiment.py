@@ -9,9 +9,10 @@ import pytest
 
 from qa_coach.domain.errors import ModelMissingError
 from qa_coach.ml.sentiment_data import LABELS, classification_scores, domain_examples
-from qa_coach.ml.sentiment_model import MANIFEST_FILE, WEIGHTS_FILE, load_branch
 
 pytestmark = pytest.mark.slow  # the real sentiment model, over the held-out set
+# qa_coach.ml.sentiment_model imports torch (seconds), so its tests import it themselves:
+# collecting this module for the fast tier stays cheap.
 
 # Measured held-out accuracy / macro-F1 (see the manifest), less a margin for
 # platform-level float differences; a broken or untrained delta lands far below.
@@ -111,6 +112,8 @@ def bert():
 
 
 def test_missing_weights_raise_with_hint(tmp_path, bert):
+    from qa_coach.ml.sentiment_model import MANIFEST_FILE, WEIGHTS_FILE, load_branch
+
     with pytest.raises(ModelMissingError, match="missing.*pip install"):
         load_branch(bert, weights=tmp_path / "absent.safetensors", manifest=MANIFEST_FILE)
     with pytest.raises(ModelMissingError, match="manifest.*pip install"):
@@ -118,6 +121,8 @@ def test_missing_weights_raise_with_hint(tmp_path, bert):
 
 
 def test_corrupt_weights_raise_with_hint(tmp_path, bert, monkeypatch):
+    from qa_coach.ml.sentiment_model import MANIFEST_FILE, WEIGHTS_FILE, load_branch
+
     monkeypatch.setenv("QA_COACH_CACHE_DIR", str(tmp_path / "cache"))
     bad = tmp_path / "w.safetensors"
     shutil.copy(WEIGHTS_FILE, bad)
@@ -130,6 +135,7 @@ def test_corrupt_weights_raise_with_hint(tmp_path, bert, monkeypatch):
 
 def test_shipped_delta_is_small_and_matches_manifest():
     from qa_coach.ml.cache import sha256_of
+    from qa_coach.ml.sentiment_model import MANIFEST_FILE, WEIGHTS_FILE
 
     assert WEIGHTS_FILE.stat().st_size < 5 * 1024 * 1024
     assert sha256_of(WEIGHTS_FILE) == json.loads(MANIFEST_FILE.read_text())["sha256"]

@@ -185,6 +185,7 @@ def test_folds_keep_each_conversation_whole():
     assert (assign_folds(groups, 5, seed=1) == folds).all()
 
 
+@pytest.mark.slow  # reads the whole training set: about 10 s
 def test_every_team_label_resolves_against_the_shared_text(extdata):
     extdata("chat", "sgd_acts", "turns.tsv")
     ts = data.load_training_set()
@@ -360,6 +361,7 @@ def tags_of():
     return run
 
 
+@pytest.mark.slow  # reads the whole training set: about 10 s
 def test_probe_sentences_are_not_training_turns(extdata):
     extdata("chat", "sgd_acts", "turns.tsv")
     seen = {" ".join(t.lower().split()) for t in data.load_training_set().texts}

@@ -40,6 +40,21 @@ def test_first_admin_then_sign_in_with_an_argon2_hash(empty_sessions):
         auth.create_first_admin(empty_sessions, "Eve", "eve@example.com", "another one")
 
 
+def test_production_hashing_is_argon2id_at_the_library_default_cost_or_more():
+    """The tests hash at the cheapest cost (conftest.py); production may not. A production
+    hash still verifies under the test hasher: argon2 reads the cost from the hash."""
+    from argon2 import Type, profiles
+
+    production, floor = auth._production_hasher(), profiles.RFC_9106_LOW_MEMORY  # argon2-cffi's default
+    assert auth._hasher.time_cost < floor.time_cost  # the swap is in effect, so this test is needed
+    assert production.type is Type.ID
+    assert production.time_cost >= floor.time_cost and production.memory_cost >= floor.memory_cost
+    assert production.parallelism >= floor.parallelism
+    assert production.hash_len >= floor.hash_len and production.salt_len >= floor.salt_len
+    digest = production.hash("correct horse")
+    assert auth._verify(digest, "correct horse") and not auth._verify(digest, "wrong horse")
+
+
 def test_a_command_line_admin_becomes_the_first_admin(empty_sessions):
     local = directory.local_admin(empty_sessions)  # what `qa-coach demo load` acts as
     assert auth.needs_first_admin(empty_sessions)

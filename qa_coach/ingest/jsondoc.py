@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .context import ParseContext, child
@@ -44,6 +45,17 @@ def as_list(ctx: ParseContext, value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise ctx.error(where or "top level", f"expected a JSON list, found {_kind(value)}")
     return value
+
+
+def items(ctx: ParseContext, value: Any, where: str) -> list[tuple[str, Any]]:
+    """(where, item) for each item of a JSON list."""
+    return [(child(where, i), item) for i, item in enumerate(as_list(ctx, value, where))]
+
+
+def objects(ctx: ParseContext, value: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, object) for each item of a JSON list of objects, checked as it is reached."""
+    for item_where, item in items(ctx, value, where):
+        yield item_where, as_dict(ctx, item, item_where)
 
 
 def required(ctx: ParseContext, obj: dict[str, Any], key: str, where: str) -> Any:

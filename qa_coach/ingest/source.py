@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from qa_coach.domain.errors import InputError
@@ -13,18 +15,32 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_file_text(path: Path, name: str) -> str:
+    size = file_size(path, name)
+    if size > MAX_BYTES:
+        raise InputError(name, None, _too_big(size))
+    with read_errors(name):
+        data = path.read_bytes()
+    return decode_bytes(data, name)
+
+
+def file_size(path: Path, name: str, kind: str = "a file") -> int:
+    """The size of the file at ``path``; an InputError naming ``name`` when it is missing,
+    a directory or unreadable. ``kind`` says what a directory is not ("an audio file")."""
     if not path.exists():
         raise InputError(name, None, "file not found")
     if path.is_dir():
-        raise InputError(name, None, "is a directory, not a file")
+        raise InputError(name, None, f"is a directory, not {kind}")
+    with read_errors(name):
+        return path.stat().st_size
+
+
+@contextmanager
+def read_errors(name: str) -> Iterator[None]:
+    """An OSError inside becomes an InputError naming the file ``name``."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(name, None, _too_big(size))
-        data = path.read_bytes()
+        yield
     except OSError as exc:
         raise InputError(name, None, f"cannot read file: {exc.strerror or exc}") from None
-    return decode_bytes(data, name)
 
 
 def decode_bytes(data: bytes, name: str) -> str:

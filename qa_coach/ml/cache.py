@@ -37,16 +37,46 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: Path, expected: str, *, how_to_fix: str) -> None:
-    """Raise :class:`ModelMissingError` unless ``path`` exists and hashes to ``expected``."""
+def verify_sha256(
+    path: Path, expected: str, *, how_to_fix: str, stamp: Path | None = None, what: str = "model file"
+) -> None:
+    """Raise :class:`ModelMissingError` unless ``path`` exists and hashes to ``expected``.
+
+    Hashing a large file on every start is slow: with ``stamp``, a verified file gets a
+    stamp of its exact path, size and mtime there, which later calls trust; a change of
+    either means a re-hash. ``what`` names the file in the error ("model file").
+    """
     if not path.is_file():
-        raise ModelMissingError(f"model file {path} is missing. {how_to_fix}")
+        raise ModelMissingError(f"{what} {path} is missing. {how_to_fix}")
+    st = path.stat()
+    key = f"{expected} {path.resolve()} {st.st_size} {st.st_mtime_ns}"
+    if stamp is not None and _read_stamp(stamp) == key:
+        return
     actual = sha256_of(path)
     if actual != expected:
         raise ModelMissingError(
-            f"model file {path} does not match its checksum "
+            f"{what} {path} does not match its checksum "
             f"(SHA-256 {actual[:16]}…, expected {expected[:16]}…). {how_to_fix}"
         )
+    if stamp is not None:
+        _write_stamp(stamp, key)
+
+
+def _read_stamp(stamp: Path) -> str | None:
+    try:
+        return stamp.read_text().strip()
+    except OSError:
+        return None
+
+
+def _write_stamp(stamp: Path, key: str) -> None:
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+        tmp.write_text(key)
+        os.replace(tmp, stamp)
+    except OSError:
+        pass  # a read-only cache only costs a re-hash next time
 
 
 def cached_file(
@@ -115,17 +145,8 @@ def _is_valid(path: Path, sha256: str | None) -> bool:
         return False
     if sha256 is None:
         return True
-    stamp = path.with_name(path.name + ".sha256")
-    # Hashing a large file on every start is slow; trust a stamp written for this exact
-    # size and mtime, and re-hash when either changed.
-    st = path.stat()
-    key = f"{sha256} {st.st_size} {st.st_mtime_ns}"
-    if stamp.is_file() and stamp.read_text().strip() == key:
-        return True
-    if sha256_of(path) != sha256:
-        return False
     try:
-        stamp.write_text(key)
-    except OSError:
-        pass
+        verify_sha256(path, sha256, how_to_fix="", stamp=path.with_name(path.name + ".sha256"))
+    except ModelMissingError:
+        return False
     return True

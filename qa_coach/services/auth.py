@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from qa_coach.domain.errors import QACoachError
+from qa_coach.domain.people import UserRole
 from qa_coach.storage.codec import as_utc
 from qa_coach.storage.models import User, UserTeam, utcnow
 
@@ -26,9 +28,23 @@ MAX_FAILURES = 5  # consecutive wrong passwords before the account locks
 LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 8
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+def _production_hasher() -> PasswordHasher:
+    """argon2id at argon2-cffi's default cost (RFC 9106's low-memory profile). The tests swap
+    ``_hasher`` for a cheap one; a hash carries its own parameters, so either verifies both."""
+    return PasswordHasher()
+
+
+_hasher = _production_hasher()
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so both cases take the same time."""
+    return hasher.hash("not a real password")
+
+
+_dummy_hash(_hasher)  # made now: the first unknown email takes no longer than a later one
 
 
 class SignInError(QACoachError):
@@ -51,7 +67,7 @@ def needs_first_admin(sessions: Sessions) -> bool:
     """True until some active admin has a password (the first-run screen shows until then)."""
     with sessions() as s:
         return not s.scalar(select(func.count()).select_from(User).where(
-            User.role == "admin", User.active.is_(True), User.password_hash.is_not(None)))
+            User.role == UserRole.ADMIN, User.active.is_(True), User.password_hash.is_not(None)))
 
 
 def create_first_admin(sessions: Sessions, name: str, email: str, password: str) -> UserRecord:
@@ -61,10 +77,10 @@ def create_first_admin(sessions: Sessions, name: str, email: str, password: str)
         raise ValidationError("give a name and an email address")
     digest = hash_password(password)
     with sessions.begin() as s:
-        if s.scalar(select(func.count()).select_from(User).where(User.role == "admin",
+        if s.scalar(select(func.count()).select_from(User).where(User.role == UserRole.ADMIN,
                                                                  User.password_hash.is_not(None))):
             raise ConflictError("an admin account already exists: sign in, or ask that admin for an account")
-        user = s.scalar(select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id))
+        user = s.scalar(select(User).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id))
         if user is not None:
             user.name, user.email, user.password_hash = name.strip(), email.strip().lower(), digest
             audit(s, None, "first_admin", "user", user.id, email=user.email)
@@ -80,7 +96,7 @@ def sign_in(sessions: Sessions, email: str, password: str, *, now: datetime | No
     with sessions.begin() as s:
         user = s.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None or not user.active or user.password_hash is None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(_hasher), password)
             raise SignInError("wrong email or password")
         locked = as_utc(user.locked_until)
         if locked is not None and locked > now:
@@ -121,7 +137,7 @@ def set_password(sessions: Sessions, user_id: int, target_user_id: int, password
     digest = hash_password(password)
     with unit_of_work(sessions, user_id) as (s, actor):
         if target_user_id != actor.user_id:
-            require_role(actor, "admin", action="set other users' passwords")
+            require_role(actor, UserRole.ADMIN, action="set other users' passwords")
         user = s.get(User, target_user_id)
         if user is None:
             raise NotFoundError(f"user {target_user_id} not found")
@@ -139,7 +155,7 @@ def change_own_password(sessions: Sessions, user_id: int, old_password: str, new
 
 def set_active(sessions: Sessions, user_id: int, target_user_id: int, active: bool) -> None:
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="activate or deactivate users")
+        require_role(actor, UserRole.ADMIN, action="activate or deactivate users")
         if target_user_id == actor.user_id and not active:
             raise ValidationError("you cannot deactivate your own account")
         user = s.get(User, target_user_id)
@@ -165,7 +181,7 @@ class AccountRecord:
 def list_accounts(sessions: Sessions, user_id: int, *, now: datetime | None = None) -> list[AccountRecord]:
     now = as_utc(now) or utcnow()
     with unit_of_work(sessions, user_id) as (s, actor):
-        require_role(actor, "admin", action="list user accounts")
+        require_role(actor, UserRole.ADMIN, action="list user accounts")
         teams: dict[int, list[int]] = {}
         for uid, tid in s.execute(select(UserTeam.user_id, UserTeam.team_id).order_by(UserTeam.team_id)):
             teams.setdefault(uid, []).append(tid)

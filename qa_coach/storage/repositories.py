@@ -127,15 +127,13 @@ def add_scorecard(session: Session, card: Scorecard, *, interaction: Interaction
             .values(is_current=False)
         )
     row = AutoScorecard(
-        interaction_id=interaction.id,
-        rubric_version_id=rubric_version_id,
-        representative_id=interaction.representative_id,
-        occurred_at=interaction.occurred_at,
-        score=card.score,
-        auto_failed=card.auto_failed,
-        min_confidence=card.min_confidence,
-        sections=codec.sections_to_json(card),
-        is_current=True,
+        **_scorecard_values(
+            card,
+            interaction_id=interaction.id,
+            rubric_version_id=rubric_version_id,
+            representative_id=interaction.representative_id,
+            occurred_at=interaction.occurred_at,
+        ),
         criteria=[
             CriterionScore(position=i, **codec.criterion_result_values(r)) for i, r in enumerate(card.results)
         ],
@@ -155,10 +153,14 @@ def insert_scored(session: Session, interactions: Sequence[dict], cards: Sequenc
         insert(AutoScorecard).returning(AutoScorecard.id, sort_by_parameter_order=True),
         [
             {
-                "interaction_id": iid, "rubric_version_id": rubric_version_id,
-                "representative_id": values["representative_id"], "occurred_at": values["occurred_at"],
-                "score": card.score, "auto_failed": card.auto_failed, "min_confidence": card.min_confidence,
-                "sections": codec.sections_to_json(card), "is_current": True, "created_at": values["ingested_at"],
+                **_scorecard_values(
+                    card,
+                    interaction_id=iid,
+                    rubric_version_id=rubric_version_id,
+                    representative_id=values["representative_id"],
+                    occurred_at=values["occurred_at"],
+                ),
+                "created_at": values["ingested_at"],
             }
             for iid, values, card in zip(ids, interactions, cards)
         ],
@@ -169,6 +171,22 @@ def insert_scored(session: Session, interactions: Sequence[dict], cards: Sequenc
         for i, r in enumerate(card.results)
     ])
     return ids
+
+
+def _scorecard_values(card: Scorecard, *, interaction_id: int, rubric_version_id: int,
+                      representative_id: int, occurred_at: datetime) -> dict:
+    """The column values (by attribute name) of a new current scorecard row."""
+    return dict(
+        interaction_id=interaction_id,
+        rubric_version_id=rubric_version_id,
+        representative_id=representative_id,
+        occurred_at=occurred_at,
+        score=card.score,
+        auto_failed=card.auto_failed,
+        min_confidence=card.min_confidence,
+        sections=codec.sections_to_json(card),
+        is_current=True,
+    )
 
 
 def scorecard_of(row: AutoScorecard, rubric_row: RubricVersion, interaction_external_id: str) -> Scorecard:

@@ -17,6 +17,8 @@ import numpy as np
 
 from qa_coach.domain.errors import InputError
 
+from ..source import file_size, read_errors
+
 SAMPLE_RATE = 16_000
 DEFAULT_MAX_SECONDS = 2 * 3600.0  # longer recordings are refused, not half-processed
 # Containers whose header states the exact length: a shortfall means a truncated file.
@@ -103,16 +105,9 @@ def _riff_declared_seconds(path: Path) -> float | None:
 
 def _check_path(path: Path) -> None:
     name = str(path)
-    if not path.exists():
-        raise InputError(name, None, "file not found")
-    if path.is_dir():
-        raise InputError(name, None, "is a directory, not an audio file")
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        raise InputError(name, None, f"cannot read file: {exc.strerror or exc}") from None
+    size = file_size(path, name, "an audio file")
+    with read_errors(name), open(path, "rb") as fh:
+        head = fh.read(512)
     if size == 0:
         raise InputError(name, None, "empty file (0 bytes): no audio to transcribe")
     if _looks_like_text(head) and not head.startswith((b"RIFF", b"fLaC", b"OggS", b"ID3")):

@@ -6,11 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Interaction, Role
 
-from ..builder import ConversationBuilder, PendingIter, person
+from ..builder import PendingIter, person
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_str
+from ..jsondoc import as_dict, as_list, items, opt_str
 from .base import ChatFormat
-from .common import locator
+from .common import builder, pending
 
 _ROLES = {"agent": Role.AGENT, "customer": Role.CUSTOMER, "action": Role.SYSTEM}
 
@@ -32,31 +32,28 @@ def claims(data: Any) -> bool:
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
     """A list of conversations, one conversation, {id: conversation} or {split: [conversations]}."""
-    items: list[tuple[str, Any]]
+    found: list[tuple[str, Any]]
     if isinstance(data, list):
-        items = [(child("", i), c) for i, c in enumerate(data)]
+        found = items(ctx, data, "")
     elif _is_conversation(data):
-        items = [("", data)]
+        found = [("", data)]
     elif isinstance(data, dict):
-        items = []
+        found = []
         for key, value in data.items():
             if isinstance(value, list):
-                items.extend((child(str(key), i), c) for i, c in enumerate(value))
+                found.extend(items(ctx, value, str(key)))
             else:
-                items.append((str(key), value))
+                found.append((str(key), value))
     else:
         raise ctx.error("top level", "not an ABCD file: expected conversations with an 'original' list")
-    for where, obj in items:
-        yield locator(where), (lambda w=where, o=obj: _conversation(ctx, w, o))
+    yield from pending(ctx, found, _conversation)
 
 
 def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     conv = as_dict(ctx, obj, where)
     conv_id = opt_str(ctx, conv, "convo_id", where)
-    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
-    ow = child(where, "original")
-    for i, raw in enumerate(as_list(ctx, conv.get("original"), ow)):
-        tw = child(ow, i)
+    b = builder(ctx, where, "conversation", conv_id)
+    for tw, raw in items(ctx, conv.get("original"), child(where, "original")):
         pair = as_list(ctx, raw, tw)
         if len(pair) != 2 or not all(isinstance(x, str) for x in pair):
             raise ctx.error(tw, "expected [speaker, text]")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from qa_coach.domain.interaction import Interaction, Role
 
-from ..builder import ConversationBuilder, PendingIter, person
+from ..builder import PendingIter, person
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_str
+from ..jsondoc import as_dict, items, objects, opt_str
 from ..roles import role_from_word
 from .base import ChatFormat
-from .common import locator
+from .common import builder, pending
 
 _ROLE_PREFIXES = (
     ("agent", Role.AGENT),
@@ -48,24 +49,19 @@ def parse(data: Any, ctx: ParseContext) -> PendingIter:
     else:
         base = ""
     if _is_conversation(data):
-        items = [(base, data)]
+        found = [(base, data)]
     elif isinstance(data, dict):
-        cw = child(base, "conversations")
-        items = [(child(cw, i), c) for i, c in enumerate(as_list(ctx, data.get("conversations"), cw))]
+        found = items(ctx, data.get("conversations"), child(base, "conversations"))
     else:
-        items = [(child(base, i), c) for i, c in enumerate(as_list(ctx, data, base))]
-    for where, obj in items:
-        yield locator(where), (lambda w=where, o=obj: _conversation(ctx, w, o, display))
+        found = items(ctx, data, base)
+    yield from pending(ctx, found, partial(_conversation, display=display))
 
 
-def _conversation(ctx: ParseContext, where: str, obj: Any, display: str | None) -> Interaction:
+def _conversation(ctx: ParseContext, where: str, obj: Any, *, display: str | None) -> Interaction:
     conv = as_dict(ctx, obj, where)
     conv_id = opt_str(ctx, conv, "id", where)
-    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
-    iw_all = child(where, "conversationItems")
-    for i, raw in enumerate(as_list(ctx, conv.get("conversationItems"), iw_all)):
-        iw = child(iw_all, i)
-        item = as_dict(ctx, raw, iw)
+    b = builder(ctx, where, "conversation", conv_id)
+    for iw, item in objects(ctx, conv.get("conversationItems"), child(where, "conversationItems")):
         participant = opt_str(ctx, item, "participantId", iw)
         role = _role(ctx, opt_str(ctx, item, "role", iw), participant, iw)
         text = (

@@ -6,11 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Channel, Interaction, Role
 
-from ..builder import ConversationBuilder, PendingIter, person
+from ..builder import PendingIter, person
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_bool, opt_str
+from ..jsondoc import as_dict, items, objects, opt_bool, opt_str
 from .base import ChatFormat
-from .common import has_list_of_dicts, locator
+from .common import builder, has_list_of_dicts, pending
 
 _STATUS = {2: "open", 3: "pending", 4: "resolved", 5: "closed"}
 _SOURCE_CHANNEL = {
@@ -43,26 +43,25 @@ def claims(data: Any) -> bool:
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
     if isinstance(data, list) and data and isinstance(data[0], dict) and _is_entry(data[0]):
-        items = [("", {"conversations": data})]
+        found = [("", {"conversations": data})]
     elif isinstance(data, list):
-        items = [(child("", i), t) for i, t in enumerate(data)]
+        found = items(ctx, data, "")
     elif isinstance(data, dict) and "tickets" in data and not _is_ticket(data):
-        items = [(child("tickets", i), t) for i, t in enumerate(as_list(ctx, data["tickets"], "tickets"))]
+        found = items(ctx, data["tickets"], "tickets")
     elif isinstance(data, dict) and "conversations" in data:
-        items = [("", data)]
+        found = [("", data)]
     else:
         raise ctx.error(
             "top level",
             "not a Freshdesk export: expected a conversations list or tickets with conversations[]",
         )
-    for where, obj in items:
-        yield locator(where), (lambda w=where, o=obj: _ticket(ctx, w, o))
+    yield from pending(ctx, found, _ticket)
 
 
 def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     ticket = as_dict(ctx, obj, where)
     ticket_id = opt_str(ctx, ticket, "id", where)
-    b = ConversationBuilder(ctx, locator(where), f"ticket {ticket_id}" if ticket_id else "ticket")
+    b = builder(ctx, where, "ticket", ticket_id)
     requester_id = opt_str(ctx, ticket, "requester_id", where)
     requester = ticket.get("requester") if isinstance(ticket.get("requester"), dict) else {}
     rw = child(where, "requester")
@@ -77,10 +76,7 @@ def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             timestamp=ctx.optional_timestamp(ticket.get("created_at"), child(where, "created_at")),
             speaker=customer,
         )
-    cw_all = child(where, "conversations")
-    for i, raw in enumerate(as_list(ctx, ticket.get("conversations"), cw_all)):
-        cw = child(cw_all, i)
-        entry = as_dict(ctx, raw, cw)
+    for cw, entry in objects(ctx, ticket.get("conversations"), child(where, "conversations")):
         incoming = opt_bool(ctx, entry, "incoming", cw)
         if incoming is None:
             raise ctx.error(child(cw, "incoming"), "missing: cannot tell customer from agent")

@@ -6,12 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Channel, Interaction, Person, Role
 
-from ..builder import ConversationBuilder, PendingIter, channel_from, person
+from ..builder import channel_from, person
 from ..context import ParseContext, child
 from ..html_text import html_to_text
-from ..jsondoc import as_dict, as_list, opt_str
-from .base import ChatFormat
-from .common import claims_conversations, conversation_objects, locator
+from ..jsondoc import as_dict, objects, opt_str
+from .common import author_role, builder, listed_conversations
 
 _AUTHOR_ROLES = {
     "user": Role.CUSTOMER,
@@ -28,24 +27,10 @@ def _is_conversation(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("conversation_parts"), (dict, list))
 
 
-def claims(data: Any) -> bool:
-    return claims_conversations(data, "conversations", _is_conversation)
-
-
-def parse(data: Any, ctx: ParseContext) -> PendingIter:
-    for where, obj in conversation_objects(ctx, data, "conversations", _is_conversation):
-        yield locator(where), (lambda w=where, o=obj: _conversation(ctx, w, o))
-
-
 def _author(ctx: ParseContext, obj: dict, where: str) -> tuple[Role, Person | None]:
+    role, author = author_role(ctx, obj, where, _AUTHOR_ROLES)
     aw = child(where, "author")
-    author = as_dict(ctx, obj.get("author"), aw)
-    kind = (opt_str(ctx, author, "type", aw) or "").lower()
-    if kind not in _AUTHOR_ROLES:
-        raise ctx.error(
-            child(aw, "type"), f"unknown author type '{kind}' (expected one of: {', '.join(_AUTHOR_ROLES)})"
-        )
-    return _AUTHOR_ROLES[kind], person(
+    return role, person(
         opt_str(ctx, author, "name", aw), opt_str(ctx, author, "id", aw), opt_str(ctx, author, "email", aw)
     )
 
@@ -53,7 +38,7 @@ def _author(ctx: ParseContext, obj: dict, where: str) -> tuple[Role, Person | No
 def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     conv = as_dict(ctx, obj, where)
     conv_id = opt_str(ctx, conv, "id", where)
-    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
+    b = builder(ctx, where, "conversation", conv_id)
     created = ctx.optional_timestamp(conv.get("created_at"), child(where, "created_at"))
     customer = None
     source: dict = {}
@@ -77,9 +62,7 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         parts = parts.get("conversation_parts", [])
     assignee_id = opt_str(ctx, conv, "admin_assignee_id", where)
     representative = None
-    for i, raw in enumerate(as_list(ctx, parts, pw)):
-        w = child(pw, i)
-        part = as_dict(ctx, raw, w)
+    for w, part in objects(ctx, parts, pw):
         part_type = (opt_str(ctx, part, "part_type", w) or "comment").lower()
         role, speaker = _author(ctx, part, w)
         if speaker and assignee_id and speaker.id == assignee_id:
@@ -132,10 +115,10 @@ def _tags(conv: dict) -> list[str]:
     return [str(t.get("name")) if isinstance(t, dict) else str(t) for t in tags]
 
 
-FORMAT = ChatFormat(
+FORMAT = listed_conversations(
     "intercom",
     "Intercom conversation JSON: source + conversation_parts (part_type, HTML body, Unix created_at, author.type)",
-    "json",
-    claims,
-    parse,
+    "conversations",
+    _is_conversation,
+    _conversation,
 )

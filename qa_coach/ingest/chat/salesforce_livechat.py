@@ -10,12 +10,11 @@ from bs4 import BeautifulSoup
 
 from qa_coach.domain.interaction import Interaction, Person, Role
 
-from ..builder import ConversationBuilder, PendingIter, person
+from ..builder import person
 from ..context import ParseContext, child
 from ..html_text import html_to_text
 from ..jsondoc import as_dict, opt_str
-from .base import ChatFormat
-from .common import claims_conversations, conversation_objects, locator
+from .common import builder, listed_conversations
 
 _MESSAGE = re.compile(
     r"^\(\s*(?:(\d+)\s*h\s*)?(?:(\d+)\s*m\s*)?(?:(\d+)\s*s\s*)?\)\s*([^:]{1,80}?)\s*:\s?(.*)$"
@@ -36,20 +35,10 @@ def _is_transcript(obj: Any) -> bool:
     )
 
 
-def claims(data: Any) -> bool:
-    return claims_conversations(data, "records", _is_transcript)
-
-
-def parse(data: Any, ctx: ParseContext) -> PendingIter:
-    for where, obj in conversation_objects(ctx, data, "records", _is_transcript):
-        yield locator(where), (lambda w=where, o=obj: _transcript(ctx, w, o))
-
-
 def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     record = as_dict(ctx, obj, where)
     record_id = opt_str(ctx, record, "Id", where)
-    label = f"transcript {record_id}" if record_id else "transcript"
-    b = ConversationBuilder(ctx, locator(where), label)
+    b = builder(ctx, where, "transcript", record_id)
     bw = child(where, "Body")
     body = opt_str(ctx, record, "Body", where)
     if body is None:
@@ -154,10 +143,10 @@ def _role(name: str, agents: set[str]) -> Role:
     return Role.CUSTOMER
 
 
-FORMAT = ChatFormat(
+FORMAT = listed_conversations(
     "salesforce-livechat",
     "Salesforce LiveChatTranscript records JSON: HTML Body with '( 12s ) Name: text' lines, StartTime, ChatDuration",
-    "json",
-    claims,
-    parse,
+    "records",
+    _is_transcript,
+    _transcript,
 )

@@ -6,11 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Interaction, Role
 
-from ..builder import ConversationBuilder, PendingIter
+from ..builder import PendingIter
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_str
+from ..jsondoc import as_dict, items, objects, opt_str
 from .base import ChatFormat
-from .common import locator
+from .common import builder, pending
 
 _ROLES = {"USER": Role.CUSTOMER, "ASSISTANT": Role.AGENT}
 
@@ -27,19 +27,14 @@ def claims(data: Any) -> bool:
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
-    items = [(child("", i), d) for i, d in enumerate(data)] if isinstance(data, list) else [("", data)]
-    for where, obj in items:
-        yield locator(where), (lambda w=where, o=obj: _dialogue(ctx, w, o))
+    yield from pending(ctx, items(ctx, data, "") if isinstance(data, list) else [("", data)], _dialogue)
 
 
 def _dialogue(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     dialogue = as_dict(ctx, obj, where)
     conv_id = opt_str(ctx, dialogue, "conversation_id", where)
-    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
-    uw_all = child(where, "utterances")
-    for i, raw in enumerate(as_list(ctx, dialogue.get("utterances"), uw_all)):
-        uw = child(uw_all, i)
-        utterance = as_dict(ctx, raw, uw)
+    b = builder(ctx, where, "conversation", conv_id)
+    for uw, utterance in objects(ctx, dialogue.get("utterances"), child(where, "utterances")):
         speaker = (opt_str(ctx, utterance, "speaker", uw) or "").upper()
         if speaker not in _ROLES:
             raise ctx.error(child(uw, "speaker"), f"unknown speaker '{speaker}' (expected USER or ASSISTANT)")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from qa_coach.domain.interaction import Channel, Interaction, Person, Role
 
-from ..builder import ConversationBuilder, PendingIter, channel_from, person
+from ..builder import PendingIter, channel_from, person
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_bool, opt_str
+from ..jsondoc import as_dict, items, objects, opt_bool, opt_str
 from .base import ChatFormat
-from .common import claims_conversations, has_list_of_dicts, locator
+from .common import builder, claims_conversations, has_list_of_dicts, pending
 
 _BODY_KEYS = ("html_body", "plain_body", "body")
 _HEURISTIC_CONFIDENCE = 0.7  # role guessed from "who wrote first", not stated by the source
@@ -30,39 +31,35 @@ def claims(data: Any) -> bool:
 
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
+    users: dict[str, dict] | None = None
     if isinstance(data, list):
-        threads = [(child("", i), item, None) for i, item in enumerate(data)]
+        found = items(ctx, data, "")
     elif isinstance(data, dict) and "comments" in data:
-        threads = [("", data, None)]
+        found = [("", data)]
     elif isinstance(data, dict) and "tickets" in data:
         users = _users(ctx, data, "")
-        threads = [
-            (child("tickets", i), t, users) for i, t in enumerate(as_list(ctx, data["tickets"], "tickets"))
-        ]
+        found = items(ctx, data["tickets"], "tickets")
     else:
         raise ctx.error(
             "top level",
             'not a Zendesk ticket comments export: expected {"comments": [...]} '
             'or {"tickets": [{"comments": [...]}]}',
         )
-    for where, obj, users in threads:
-        yield locator(where), (lambda w=where, o=obj, u=users: _thread(ctx, w, o, u))
+    yield from pending(ctx, found, partial(_thread, users=users))
 
 
 def _users(ctx: ParseContext, doc: dict, where: str) -> dict[str, dict]:
     users: dict[str, dict] = {}
     if doc.get("users") is None:
         return users
-    uw = child(where, "users")
-    for i, raw in enumerate(as_list(ctx, doc["users"], uw)):
-        user = as_dict(ctx, raw, child(uw, i))
-        uid = opt_str(ctx, user, "id", child(uw, i))
+    for uw, user in objects(ctx, doc["users"], child(where, "users")):
+        uid = opt_str(ctx, user, "id", uw)
         if uid:
             users[uid] = user
     return users
 
 
-def _thread(ctx: ParseContext, where: str, obj: Any, users: dict[str, dict] | None) -> Interaction:
+def _thread(ctx: ParseContext, where: str, obj: Any, *, users: dict[str, dict] | None) -> Interaction:
     doc = as_dict(ctx, obj, where)
     users = {**(users or {}), **_users(ctx, doc, where)}
     tw = child(where, "ticket") if isinstance(doc.get("ticket"), dict) else where
@@ -70,17 +67,11 @@ def _thread(ctx: ParseContext, where: str, obj: Any, users: dict[str, dict] | No
     ticket_id = opt_str(ctx, ticket, "id", tw) or opt_str(ctx, doc, "ticket_id", where)
     requester = opt_str(ctx, ticket, "requester_id", tw)
     assignee_id = opt_str(ctx, ticket, "assignee_id", tw)
-    b = ConversationBuilder(ctx, locator(where), f"ticket {ticket_id}" if ticket_id else "ticket")
-    cw_all = child(where, "comments")
-    comments = [
-        as_dict(ctx, c, child(cw_all, i)) for i, c in enumerate(as_list(ctx, doc.get("comments"), cw_all))
-    ]
-    first_author = next(
-        (opt_str(ctx, c, "author_id", child(cw_all, i)) for i, c in enumerate(comments)), None
-    )
+    b = builder(ctx, where, "ticket", ticket_id)
+    comments = list(objects(ctx, doc.get("comments"), child(where, "comments")))
+    first_author = next((opt_str(ctx, c, "author_id", cw) for cw, c in comments), None)
     voice = False
-    for i, comment in enumerate(comments):
-        cw = child(cw_all, i)
+    for cw, comment in comments:
         author_id = opt_str(ctx, comment, "author_id", cw)
         user = users.get(author_id or "", {})
         role, confidence = _role(ctx, comment, cw, author_id, user, requester, first_author)

@@ -6,11 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Channel, Interaction, Role
 
-from ..builder import ConversationBuilder, PendingIter, channel_from, person
+from ..builder import PendingIter, channel_from, person
 from ..context import ParseContext, child
-from ..jsondoc import as_dict, as_list, opt_str
+from ..jsondoc import as_dict, items, objects, opt_str
 from .base import ChatFormat
-from .common import claims_conversations, has_list_of_dicts, locator
+from .common import author_role, builder, claims_conversations, has_list_of_dicts, pending
 
 _ROLES = {
     "user": Role.CUSTOMER,
@@ -38,20 +38,16 @@ def claims(data: Any) -> bool:
 
 def parse(data: Any, ctx: ParseContext) -> PendingIter:
     if isinstance(data, list):
-        items = [(child("", i), c) for i, c in enumerate(data)]
+        found = items(ctx, data, "")
     elif isinstance(data, dict) and "conversations" in data and _events_key(data) is None:
-        items = [
-            (child("conversations", i), c)
-            for i, c in enumerate(as_list(ctx, data["conversations"], "conversations"))
-        ]
+        found = items(ctx, data["conversations"], "conversations")
     elif isinstance(data, dict):
-        items = [("", data)]
+        found = [("", data)]
     else:
         raise ctx.error(
             "top level", "not a Zendesk messaging export: expected an object with events[] or messages[]"
         )
-    for where, obj in items:
-        yield locator(where), (lambda w=where, o=obj: _conversation(ctx, w, o))
+    yield from pending(ctx, found, _conversation)
 
 
 def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
@@ -60,18 +56,10 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     if key is None:
         raise ctx.error(where or "top level", "no events[] or messages[] list in this conversation")
     conv_id = opt_str(ctx, conv, "id", where) or opt_str(ctx, conv, "conversation_id", where)
-    b = ConversationBuilder(ctx, locator(where), f"conversation {conv_id}" if conv_id else "conversation")
-    ew_all = child(where, key)
-    for i, raw in enumerate(as_list(ctx, conv[key], ew_all)):
-        ew = child(ew_all, i)
-        event = as_dict(ctx, raw, ew)
+    b = builder(ctx, where, "conversation", conv_id)
+    for ew, event in objects(ctx, conv[key], child(where, key)):
+        role, author = author_role(ctx, event, ew, _ROLES)
         aw = child(ew, "author")
-        author = as_dict(ctx, event.get("author"), aw)
-        kind = (opt_str(ctx, author, "type", aw) or "").lower()
-        if kind not in _ROLES:
-            raise ctx.error(
-                child(aw, "type"), f"unknown author type '{kind}' (expected one of: {', '.join(_ROLES)})"
-            )
         name = (
             opt_str(ctx, author, "display_name", aw)
             or opt_str(ctx, author, "displayName", aw)
@@ -86,7 +74,7 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         stamp_key = "created_at" if "created_at" in event else "received"
         stamp = ctx.optional_timestamp(event.get(stamp_key), child(ew, stamp_key))
         b.add(
-            _ROLES[kind],
+            role,
             _content_text(ctx, event.get("content"), child(ew, "content")),
             timestamp=stamp,
             speaker=speaker,

@@ -6,12 +6,11 @@ from typing import Any
 
 from qa_coach.domain.interaction import Channel, Interaction, Person, Role
 
-from ..builder import ConversationBuilder, PendingIter, channel_from, person
+from ..builder import channel_from, person
 from ..context import ParseContext, child
 from ..html_text import looks_like_html
-from ..jsondoc import as_dict, as_list, opt_bool, opt_str
-from .base import ChatFormat
-from .common import claims_conversations, conversation_objects, has_list_of_dicts, locator
+from ..jsondoc import as_dict, as_list, objects, opt_bool, opt_str
+from .common import builder, has_list_of_dicts, listed_conversations
 
 _COMMENT_KEYS = ("authorIsNotClient", "authorName", "authorEmail")
 _TICKET_KEYS = ("assigneeEmail", "assigneeName", "customerEmail", "customerName", "satisfactionScore")
@@ -25,19 +24,10 @@ def _is_ticket(obj: Any) -> bool:
     return any(k in obj for k in _TICKET_KEYS)
 
 
-def claims(data: Any) -> bool:
-    return claims_conversations(data, "tickets", _is_ticket)
-
-
-def parse(data: Any, ctx: ParseContext) -> PendingIter:
-    for where, obj in conversation_objects(ctx, data, "tickets", _is_ticket):
-        yield locator(where), (lambda w=where, o=obj: _ticket(ctx, w, o))
-
-
 def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
     ticket = as_dict(ctx, obj, where)
     ticket_id = opt_str(ctx, ticket, "id", where)
-    b = ConversationBuilder(ctx, locator(where), f"ticket {ticket_id}" if ticket_id else "ticket")
+    b = builder(ctx, where, "ticket", ticket_id)
     assignee = person(
         opt_str(ctx, ticket, "assigneeName", where),
         opt_str(ctx, ticket, "assigneeId", where),
@@ -48,11 +38,8 @@ def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         opt_str(ctx, ticket, "customerId", where),
         opt_str(ctx, ticket, "customerEmail", where),
     )
-    comments_where = child(where, "comments")
     calls: list[dict[str, Any]] = []
-    for i, raw in enumerate(as_list(ctx, ticket.get("comments"), comments_where)):
-        cw = child(comments_where, i)
-        comment = as_dict(ctx, raw, cw)
+    for cw, comment in objects(ctx, ticket.get("comments"), child(where, "comments")):
         author = Person(
             opt_str(ctx, comment, "authorName", cw),
             opt_str(ctx, comment, "authorId", cw),
@@ -130,10 +117,10 @@ def _tags(ctx: ParseContext, ticket: dict, where: str) -> list[str]:
     return [str(t) for t in as_list(ctx, tags, child(where, "tags"))]
 
 
-FORMAT = ChatFormat(
+FORMAT = listed_conversations(
     "zendesk-qa",
     "Zendesk QA import API JSON: tickets[] with comments[] (authorIsNotClient, comment, created)",
-    "json",
-    claims,
-    parse,
+    "tickets",
+    _is_ticket,
+    _ticket,
 )
