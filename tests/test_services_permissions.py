@@ -34,6 +34,7 @@ from qa_coach.services import (
     rubrics,
     scoring,
     sentiment,
+    threshold_calibration,
 )
 from qa_coach.services.errors import PermissionDeniedError
 from tests.db_fixtures import SIGNALS, build_world, db, pg_shared, rubric_v2, write_chat  # noqa: F401
@@ -73,8 +74,25 @@ def setup(db, tmp_path):
     return Setup(w, ia1, ia2, ib1, cal, cs.id, cs.action_items[0].id, d.id, tmp_path)
 
 
+def _threshold_calibration(s, applied: bool = False) -> int:
+    """A threshold calibration of team A, made (and applied) by the admin."""
+    cal = threshold_calibration.refit_thresholds(s.w.sessions, s.w.admin, s.w.team_a, s.w.rubric_v1, signals=SIGNALS)
+    if applied:
+        threshold_calibration.apply_threshold_calibration(s.w.sessions, s.w.admin, cal.id)
+    return cal.id
+
+
 # Each entry tries to read or change rep a1's data (team A) as ``who``.
 ATTEMPTS = {
+    "threshold_calibration.refit_thresholds": lambda s, who: threshold_calibration.refit_thresholds(
+        s.w.sessions, who, s.w.team_a, s.w.rubric_v1, signals=SIGNALS),
+    "threshold_calibration.apply_threshold_calibration": lambda s, who: threshold_calibration.apply_threshold_calibration(
+        s.w.sessions, who, _threshold_calibration(s)),
+    "threshold_calibration.revert_threshold_calibration": lambda s, who: (
+        _threshold_calibration(s, applied=True),
+        threshold_calibration.revert_threshold_calibration(s.w.sessions, who, s.w.team_a, s.w.rubric_v1)),
+    "threshold_calibration.list_threshold_calibrations": lambda s, who: threshold_calibration.list_threshold_calibrations(
+        s.w.sessions, who, s.w.team_a),
     "directory.create_team": lambda s, who: directory.create_team(s.w.sessions, who, "Team X"),
     "directory.create_representative": lambda s, who: directory.create_representative(
         s.w.sessions, who, name="X", team_id=s.w.team_a),
@@ -177,7 +195,11 @@ def prepared(setup):
 
 
 # Not about one team's data: who may call these depends on the role alone.
-ROLE_ONLY = {
+ROLE_ONLY = {  # the allowed role runs these in this order, and a later one deletes rubric version 1
+    "threshold_calibration.refit_thresholds": ("admin",),
+    "threshold_calibration.apply_threshold_calibration": ("admin",),
+    "threshold_calibration.revert_threshold_calibration": ("admin",),
+    "threshold_calibration.list_threshold_calibrations": ("admin",),
     "directory.create_team": ("admin",),
     "directory.create_representative": ("admin",),
     "directory.create_user": ("admin",),

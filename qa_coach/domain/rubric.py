@@ -9,9 +9,9 @@ its weight out of the denominator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
-from qa_coach.domain.conditions import Condition
+from qa_coach.domain.conditions import Condition, evaluate
 from qa_coach.domain.detectors.base import DetectorSpec
 
 
@@ -51,6 +51,21 @@ class Criterion:
             if opt.key == key:
                 return opt
         raise KeyError(key)
+
+    def is_na(self, hit: Callable[[str], bool]) -> bool:
+        """Whether ``na_when`` holds, given whether each signal hit."""
+        return self.na_when is not None and evaluate(self.na_when, hit)
+
+    def rule_for(self, hit: Callable[[str], bool]) -> Rule | None:
+        """The first rule whose condition holds (None: ``otherwise`` applies)."""
+        return next((rule for rule in self.rules if evaluate(rule.when, hit)), None)
+
+    def answer_for(self, hit: Callable[[str], bool]) -> str | None:
+        """The answer key the rules give, None when the criterion is N/A."""
+        if self.is_na(hit):
+            return None
+        rule = self.rule_for(hit)
+        return rule.answer if rule is not None else self.otherwise
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from .errors import NotFoundError, ValidationError
 from .records import IngestOutcome
 from .rubrics import usable_rubric_version
 from .scorers import scorer_for
+from .threshold_calibration import rubrics_for_interactions, score_each
 
 if TYPE_CHECKING:
     from qa_coach.ingest.audio.call import TranscribeOptions
@@ -131,7 +132,9 @@ def ingest_file(
         scorer = scorer_for(rubric, signals)
         interactions = read_interactions(path, format, importers, transcribe=transcribe, progress=progress,
                                          signals=scorer.signals)
-        cards = scorer.score_many(interactions)
+        # each team's applied threshold calibration, if any
+        rubrics = rubrics_for_interactions(sessions, version.id, rubric, interactions, fixed_rep)
+        cards = score_each(rubrics, interactions, scorer.signals)
         audio_rel = _store_audio(path, sha, audio_dir) if is_audio(path) else None
         for attempt in range(2):
             try:

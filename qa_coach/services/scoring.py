@@ -14,7 +14,7 @@ from qa_coach.storage.models import InteractionRow
 from .access import Sessions, audit, rep_scope, require_role, unit_of_work
 from .errors import NotFoundError, PermissionDeniedError
 from .rubrics import usable_rubric_version
-from .scorers import scorer_for
+from .threshold_calibration import rubrics_for_representatives, score_each
 
 def rescore(
     sessions: Sessions, user_id: int, interaction_ids: Sequence[int], rubric_version_id: int,
@@ -27,10 +27,11 @@ def rescore(
     """
     with unit_of_work(sessions, user_id) as (s, actor):
         rows, version = _load(s, actor, interaction_ids, rubric_version_id)
-        rubric = repo.rubric_of(version)
+        # each team's applied threshold calibration, if any
+        rubrics = rubrics_for_representatives(s, version, repo.rubric_of(version), [r.representative_id for r in rows])
         interactions = [repo.interaction_of(r) for r in rows]
     # Scoring runs outside any transaction, so a slow model never holds a database lock.
-    cards = scorer_for(rubric, signals).score_many(interactions)
+    cards = score_each(rubrics, interactions, signals)
     with unit_of_work(sessions, user_id) as (s, actor):
         rows, version = _load(s, actor, interaction_ids, rubric_version_id)
         new_ids = []

@@ -309,6 +309,30 @@ class CalibrationScore(Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ThresholdCalibration(Base):
+    """Decision thresholds refitted to a team's reviewer answers, beside the rubric version.
+
+    ``version`` counts the calibrations of one team and rubric version from 1. At most one
+    is applied per team and rubric version (the service keeps it so): scoring for the team
+    then uses its thresholds; none applied means the shipped thresholds.
+    """
+
+    __tablename__ = "threshold_calibrations"
+    __table_args__ = (UniqueConstraint("team_id", "rubric_version_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]] = mapped_column()  # criterion id → [{signal, field, before, after}]
+    fits: Mapped[list[Any]] = mapped_column()  # per criterion: answers, held-out kappa before/after, note
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    applied_at: Mapped[datetime | None] = mapped_column()
+    reverted_at: Mapped[datetime | None] = mapped_column()
+
+
 class CoachingSession(Base):
     __tablename__ = "coaching_sessions"
     __table_args__ = (Index("ix_coaching_sessions_rep_held", "representative_id", "held_at"),)
