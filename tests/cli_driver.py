@@ -17,9 +17,9 @@ class _SlowSignals(BagOfWordsSignals):
     def __init__(self, delay: float) -> None:
         self.delay = delay
 
-    def analyze(self, texts):
+    def analyze(self, texts, *args, **kwargs):
         time.sleep(self.delay)
-        return super().analyze(texts)
+        return super().analyze(texts, *args, **kwargs)
 
 
 def run(argv: list[str]) -> None:

@@ -24,6 +24,7 @@ REGENERATE = "python -m qa_coach.rubric.schema > docs/rubric.schema.json"
 # The fewest settings each detector type needs: a new type must be added here.
 MINIMAL_SETTINGS = {
     "phrases": {"exemplars": ["thanks for waiting"]},
+    "act": {"tags": ["apologises"]},
     "pattern": {"patterns": ["thank"]},
     "question": {},
     "paraphrase": {},
@@ -87,8 +88,9 @@ def test_every_detector_type_has_minimal_settings_here() -> None:
 def test_every_detector_type_builds_a_complete_domain_detector(kind: str) -> None:
     rubric = parse_rubric(rubric_with({"type": kind, **MINIMAL_SETTINGS[kind]}), f"{kind}.yaml")
     spec = rubric.criterion("only").signals["found"]
-    assert isinstance(spec, DetectorSpec)  # phrases(), sentiment_scopes() and detect()
+    assert isinstance(spec, DetectorSpec)  # phrases(), sentiment_scopes(), turn_tags() and detect()
     assert isinstance(spec.phrases(), tuple) and isinstance(spec.sentiment_scopes(), tuple)
+    assert isinstance(spec.turn_tags(), tuple)
 
 
 def test_domain_detectors_hold_no_defaults_of_their_own() -> None:

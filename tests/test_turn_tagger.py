@@ -226,7 +226,7 @@ def test_corrupt_weights_are_refused_by_checksum(shipped_copy):
     raw = bytearray(weights.read_bytes())
     raw[-1] ^= 0xFF
     weights.write_bytes(bytes(raw))
-    with pytest.raises(ModelMissingError, match=r"tagger.safetensors do not match the SHA-256 .*train_tagger"):
+    with pytest.raises(ModelMissingError, match=r"tagger.safetensors does not match its checksum .*train_tagger"):
         load_turn_tagger(weights, manifest)
 
 
@@ -241,7 +241,7 @@ def test_missing_or_stale_files_are_refused(shipped_copy):
         load_turn_tagger(weights, manifest)
     manifest.write_text(json.dumps(meta), encoding="utf-8")
     weights.unlink()
-    with pytest.raises(ModelMissingError, match="tagger.safetensors are missing"):
+    with pytest.raises(ModelMissingError, match="tagger.safetensors is missing"):
         load_turn_tagger(weights, manifest)
 
 

@@ -7,13 +7,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa_coach.domain.conditions import deciding_signals, evaluate
+from qa_coach.domain.conditions import deciding_signals
 from qa_coach.domain.detectors.base import Detection, ScoringContext, Unit, build_units
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.interaction import Interaction, Role
 from qa_coach.domain.rubric import Criterion, Rubric
 from qa_coach.domain.scorecard import CriterionResult, Evidence, Scorecard, SectionScore
-from qa_coach.domain.signals import Sentiment, TextSignals
+from qa_coach.domain.signals import Sentiment, TextAnalysis, TextSignals
 
 MAX_EVIDENCE = 4  # quoted turns shown per criterion
 
@@ -40,6 +40,8 @@ class Scorer:
         self._phrase_vectors = vectors
         self._groups: dict[tuple[str, ...], np.ndarray] = {}
         self._sentiment_roles = sentiment_roles(rubric)
+        # each tag's own threshold; asked only when a detector reads tags (the tagger loads then)
+        self._tag_thresholds = signals.tag_thresholds() if tags_read(rubric) else None
 
     def _vectors_for(self, phrases: tuple[str, ...]) -> np.ndarray:
         group = self._groups.get(phrases)
@@ -52,6 +54,10 @@ class Scorer:
         return self.score_many([interaction])[0]
 
     def score_many(self, interactions: Sequence[Interaction]) -> list[Scorecard]:
+        return [self._scorecard(ctx) for ctx in self.contexts(interactions)]
+
+    def contexts(self, interactions: Sequence[Interaction]) -> list[ScoringContext]:
+        """The interactions prepared for detectors, the model signals computed in one batch."""
         all_units = []
         for interaction in interactions:
             if interaction.metadata.get("no_speech"):
@@ -66,8 +72,8 @@ class Scorer:
                 raise NothingToScoreError(f"{_where(interaction)}: the conversation has no words")
             all_units.append(units)
         flat = [u for units in all_units for u in units]
-        vectors, sentiments = self._analyze(flat)
-        cards, offset = [], 0
+        vectors, sentiments, tags = self._analyze(flat)
+        contexts, offset = [], 0
         for interaction, units in zip(interactions, all_units):
             n = len(units)
             ctx = ScoringContext(
@@ -76,33 +82,45 @@ class Scorer:
                 unit_vectors=vectors[offset : offset + n],
                 unit_sentiments=sentiments[offset : offset + n],
                 phrase_vectors=self._vectors_for,
+                unit_tags=tags[offset : offset + n] if tags is not None else None,
+                tag_thresholds=self._tag_thresholds,
             )
             offset += n
-            cards.append(self._scorecard(ctx))
-        return cards
+            contexts.append(ctx)
+        return contexts
 
-    def _analyze(self, units: list[Unit]) -> tuple[np.ndarray, list[Sentiment | None]]:
+    def _analyze(self, units: list[Unit]) -> tuple[np.ndarray, list[Sentiment | None], np.ndarray | None]:
         """Embeddings for every unit; sentiment only for the whole sentences of the
         speakers that the rubric's sentiment detectors read (the sentiment branch is the
-        costliest part of the model after the shared trunk)."""
-        need = [u.primary and u.turn.role in self._sentiment_roles for u in units]
-        with_s = [u.text for u, n in zip(units, need) if n]
-        without = [u.text for u, n in zip(units, need) if not n]
-        analysis = self.signals.analyze(with_s) if with_s else None
-        plain = self.signals.embed(without) if without else None
-        dim = (analysis.embeddings if analysis is not None else plain).shape[1]  # type: ignore[union-attr]
-        vectors = np.empty((len(units), dim), dtype=np.float32)
+        costliest part of the model after the shared trunk); turn tags for every unit when
+        a detector reads tags (the tagger's heads read the embeddings: no second pass)."""
+        need = np.array([u.primary and u.turn.role in self._sentiment_roles for u in units], dtype=bool)
+        roles = [u.turn.role for u in units] if self._tag_thresholds is not None else None
+        vectors: np.ndarray | None = None
+        tags: np.ndarray | None = None
         sentiments: list[Sentiment | None] = [None] * len(units)
-        i_s = i_p = 0
-        for k, n in enumerate(need):
-            if n:
-                vectors[k] = analysis.embeddings[i_s]  # type: ignore[union-attr]
-                sentiments[k] = analysis.sentiments[i_s]  # type: ignore[union-attr]
-                i_s += 1
+        for group, with_sentiment in ((np.flatnonzero(need), True), (np.flatnonzero(~need), False)):
+            if not len(group):
+                continue
+            texts = [units[k].text for k in group]
+            group_roles = [roles[k] for k in group] if roles is not None else None
+            if with_sentiment:
+                analysis = self.signals.analyze(texts) if group_roles is None else self.signals.analyze(texts, group_roles)
+                for k, sentiment in zip(group, analysis.sentiments):
+                    sentiments[k] = sentiment
+            elif group_roles is not None:
+                analysis = self.signals.analyze(texts, group_roles, sentiment=False)
             else:
-                vectors[k] = plain[i_p]  # type: ignore[index]
-                i_p += 1
-        return vectors, sentiments
+                analysis = TextAnalysis(self.signals.embed(texts), ())
+            if vectors is None:
+                vectors = np.empty((len(units), analysis.embeddings.shape[1]), dtype=np.float32)
+            vectors[group] = analysis.embeddings
+            if analysis.tags is not None:
+                if tags is None:
+                    tags = np.zeros((len(units), analysis.tags.shape[1]), dtype=np.float32)
+                tags[group] = analysis.tags
+        assert vectors is not None  # units is never empty
+        return vectors, sentiments, tags
 
     def _scorecard(self, ctx: ScoringContext) -> Scorecard:
         results = tuple(score_criterion(c, ctx) for c in self.rubric.criteria)
@@ -141,7 +159,8 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
             **answer,
         )
 
-    if criterion.na_when is not None and evaluate(criterion.na_when, hit):
+    if criterion.is_na(hit):
+        assert criterion.na_when is not None
         return result(
             deciding_signals(criterion.na_when, hit),
             answer=None,
@@ -152,11 +171,8 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
             failed_critical=False,
         )
 
-    chosen, deciding = criterion.otherwise, []
-    for rule in criterion.rules:
-        if evaluate(rule.when, hit):
-            chosen, deciding = rule.answer, deciding_signals(rule.when, hit)
-            break
+    rule = criterion.rule_for(hit)
+    chosen, deciding = (rule.answer, deciding_signals(rule.when, hit)) if rule else (criterion.otherwise, [])
     if not deciding:  # no rule held: explain with what the rules were missing
         deciding = _unique(n for rule in criterion.rules for n in deciding_signals(rule.when, hit))
     option = criterion.option(chosen)
@@ -258,3 +274,8 @@ def sentiment_roles(rubric: Rubric) -> frozenset[Role]:
             for scope in spec.sentiment_scopes():
                 roles |= {scope.speaker} if scope.speaker else {Role.AGENT, Role.CUSTOMER}
     return frozenset(roles)
+
+
+def tags_read(rubric: Rubric) -> frozenset[str]:
+    """The turn tags some detector of the rubric reads (none: the tagger never runs)."""
+    return frozenset(tag for c in rubric.criteria for spec in c.signals.values() for tag in spec.turn_tags())

@@ -1,4 +1,4 @@
-"""Embeddings and sentiment from one pass of the packaged MiniLM (the TextSignals adapter).
+"""Embeddings, sentiment and turn tags from one pass of the packaged MiniLM (the TextSignals adapter).
 
 The lower layers run once per text; the original top layers give the sentence-transformers
 embedding (mean pooling, L2-normalised) and the LoRA-merged copies give the sentiment.
@@ -7,6 +7,11 @@ batched sorted by token length so that a batch carries little padding. A backend
 the batches: the ONNX Runtime graphs exported from the PyTorch modules
 (:mod:`qa_coach.ml.onnx_encoder`, what the product uses), or the PyTorch modules
 themselves (:class:`TorchBackend`, the reference the export is tested against).
+
+Given the speaker of each text, the turn tagger's heads (:mod:`qa_coach.ml.turn_tagger`,
+NumPy) read the same embeddings: no second encoder pass, and the tags of a (text,
+speaker) pair are as cached as the text's embedding. The heads load on first use, so a
+rubric that reads no tags never loads them.
 """
 
 from __future__ import annotations
@@ -15,11 +20,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa_coach.domain.interaction import Role
 from qa_coach.domain.signals import Sentiment, TextAnalysis
+
+if TYPE_CHECKING:
+    from qa_coach.ml.turn_tagger import TurnTagger
 
 
 class Backend(Protocol):
@@ -61,8 +70,10 @@ class LocalTextSignals:
         *,
         batch_size: int = 64,
         cache_size: int = 8192,
+        tagger: TurnTagger | None = None,
     ) -> None:
         self._tokenizer = tokenizer
+        self._tagger = tagger  # None: the shipped heads, loaded when tags are first asked for
         self.backend = backend
         self._batch_size = batch_size
         self._cache_size = cache_size
@@ -70,12 +81,29 @@ class LocalTextSignals:
         self._lock = threading.Lock()
         self.dim = backend.dim
 
-    def analyze(self, texts: Sequence[str]) -> TextAnalysis:
-        entries = self._lookup(list(texts), with_sentiment=True)
+    def analyze(
+        self, texts: Sequence[str], roles: Sequence[Role] | None = None, *, sentiment: bool = True
+    ) -> TextAnalysis:
+        if roles is not None and len(roles) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(roles)} roles")
+        entries = self._lookup(list(texts), with_sentiment=sentiment)
+        embeddings = self._stack(entries)
         return TextAnalysis(
-            embeddings=self._stack(entries),
-            sentiments=tuple(sentiment for _, sentiment in entries),  # type: ignore[misc]
+            embeddings=embeddings,
+            sentiments=tuple(s for _, s in entries) if sentiment else (),  # type: ignore[misc]
+            tags=self.turn_tagger().tag(embeddings, roles) if roles is not None else None,
         )
+
+    def tag_thresholds(self) -> np.ndarray:
+        return self.turn_tagger().thresholds
+
+    def turn_tagger(self) -> TurnTagger:
+        """The tagger's heads (the shipped ones unless others were given), loaded once."""
+        if self._tagger is None:
+            from qa_coach.ml.turn_tagger import default_turn_tagger
+
+            self._tagger = default_turn_tagger()
+        return self._tagger
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._stack(self._lookup(list(texts), with_sentiment=False))

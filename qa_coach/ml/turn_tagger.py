@@ -25,7 +25,7 @@ import numpy as np
 from qa_coach.domain.errors import ModelMissingError
 from qa_coach.domain.interaction import Role
 from qa_coach.domain.turn_tags import TAG_NAMES, TAGS, tag_named
-from qa_coach.ml.cache import sha256_of
+from qa_coach.ml.cache import verify_sha256
 from qa_coach.ml.paths import WEIGHTS_DIR
 
 WEIGHTS_FILE = WEIGHTS_DIR / "tagger.safetensors"
@@ -109,14 +109,7 @@ def load_turn_tagger(weights: Path = WEIGHTS_FILE, manifest: Path = MANIFEST_FIL
             f"turn tagger manifest {manifest} lists the tags {list(tags)}, but this version of qa_coach has "
             f"{list(TAG_NAMES)}. {HINT}"
         )
-    if not weights.is_file():
-        raise ModelMissingError(f"turn tagger weights {weights} are missing. {HINT}")
-    actual = sha256_of(weights)
-    if actual != expected:
-        raise ModelMissingError(
-            f"turn tagger weights {weights} do not match the SHA-256 in {manifest.name} "
-            f"({actual[:16]}…, expected {expected[:16]}…). {HINT}"
-        )
+    verify_sha256(weights, expected, how_to_fix=HINT, what="turn tagger weights")
     try:
         state = load_file(str(weights))
         layers = tuple(

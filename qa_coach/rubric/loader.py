@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from qa_coach.domain.conditions import AllOf, AnyOf, Condition, Not, SignalRef
 from qa_coach.domain.detectors import (
+    ActSpec,
     DetectorSpec,
     MetricSpec,
     ParaphraseSpec,
@@ -317,6 +318,13 @@ def _detector(model: Any) -> DetectorSpec:
                 negative_exemplars=tuple(model.negative_exemplars),
                 min_count=model.min_count,
                 label=model.label,
+            )
+        case schema.ActDetector():
+            return ActSpec(
+                tags=tuple(model.tags),
+                scope=Scope(speaker=Role(model.reads), first=model.first, last=model.last, substantive=model.substantive),
+                threshold=model.threshold,
+                min_count=model.min_count,
             )
         case schema.PatternDetector():
             return PatternSpec(

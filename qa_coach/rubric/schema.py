@@ -35,6 +35,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from qa_coach.domain.rubric import ANSWER_PRESETS
+from qa_coach.domain.scorecard import BuiltInAnswer
+from qa_coach.domain.turn_tags import TAG_NAMES, tag_named
 
 SCHEMA_ID = "qa-coach/rubric/1"
 WEIGHT_TOTAL = 100.0  # the non-bonus weights of a rubric add up to this
@@ -145,6 +147,7 @@ Weight = Annotated[float, Field(gt=0), _worded("must be a number greater than 0"
 Count = Annotated[int, Field(ge=1), _worded("must be a whole number ≥ 1")]
 Similarity = Annotated[float, Field(ge=0, le=1), _worded("must be a number from 0 to 1")]
 SentimentScore = Annotated[float, Field(ge=-1, le=1), _worded("must be a number from -1 to 1")]
+Probability = Annotated[float, Field(ge=0, le=1), _worded("must be a probability from 0 to 1")]
 AnswerKey = Annotated[
     str,
     Field(min_length=1),
@@ -167,6 +170,7 @@ Aggregate = _one_of("aggregate", Literal["mean", "min", "max", "last"])
 ChangeSpeaker = _one_of("speaker", Literal["customer", "agent"])
 CriticalScope = _one_of("critical scope", Literal["interaction", "section"])
 AnswerPreset = _one_of("answer type", Literal[tuple(ANSWER_PRESETS)], " or a list")
+TurnTag = _one_of("turn tag", Literal[TAG_NAMES])
 
 
 class _Model(BaseModel):
@@ -295,6 +299,55 @@ class PhrasesDetector(Scoped):
     label: Text = Field("exemplar", description="What an exemplar is called in the evidence.")
 
 
+class ActDetector(Scoped):
+    """Hit when at least ``min_count`` sentences in scope carry one of the turn tags:
+    what the trained turn tagger says a sentence (or a clause of it) does (apologises,
+    reports_failure, thanks_or_accepts, ...). The tags belong to one speaker, whose
+    turns it reads."""
+
+    type: Literal["act"]
+    tags: list[TurnTag] = Field(
+        min_length=1, description="Turn tags of one speaker (see docs/rubrics.md); a sentence with any of them counts."
+    )
+    speaker: ChangeSpeaker | None = Field(
+        None, description="Whose turns: the tags' speaker (the default), customer or agent; no other is allowed."
+    )
+    threshold: Probability | None = Field(
+        None, description="The probability a tag needs; default: each tag's own threshold, as trained."
+    )
+    min_count: Count = Field(1, description="Sentences that must carry one of the tags.")
+
+    @property
+    def reads(self) -> str:
+        """The speaker whose turns it reads: its tags' speaker."""
+        return tag_named(self.tags[0]).speaker.value
+
+    @model_validator(mode="after")
+    def _one_speaker(self) -> "ActDetector":
+        problems: list[InitErrorDetails] = []
+        first = tag_named(self.tags[0])
+        for i, name in enumerate(self.tags):
+            tag = tag_named(name)
+            if name in self.tags[:i]:
+                problems.append(problem(("tags", i), f"'{name}' is listed twice", name))
+            elif tag.speaker is not first.speaker:
+                problems.append(problem(
+                    ("tags", i),
+                    f"'{name}' is a tag of {tag.speaker.value} turns and '{first.name}' of {first.speaker.value} "
+                    "turns: one act signal reads one speaker's tags (use a signal per speaker and {any: [...]})",
+                    name,
+                ))
+        if self.speaker is not None and self.speaker != self.reads and not problems:
+            problems.append(problem(
+                ("speaker",),
+                f"'{first.name}' is a tag of {self.reads} turns, which a {self.speaker} turn never carries: "
+                f"leave speaker out or set it to {self.reads}",
+                self.speaker,
+            ))
+        raise_problems("ActDetector", problems)
+        return self
+
+
 class PatternDetector(Scoped):
     """Hit when a sentence in scope matches one of the regular expressions
     (case-insensitive) and none of the ``exclude`` ones."""
@@ -377,6 +430,7 @@ class MetricDetector(_Model):
 
 DETECTORS = (
     PhrasesDetector,
+    ActDetector,
     PatternDetector,
     QuestionDetector,
     ParaphraseDetector,
@@ -575,9 +629,11 @@ class Rubric(_Model):
                 loc = ("examples", i, "expected", cid)
                 if cid not in criteria:
                     problems.append(problem(loc, "no criterion with this id in the rubric" + did_you_mean(cid, list(criteria)), cid))
-                elif answer != "na" and answer not in criteria[cid].answer_keys:
+                elif answer != BuiltInAnswer.NA and answer not in criteria[cid].answer_keys:
                     keys = ", ".join(criteria[cid].answer_keys)
-                    problems.append(problem(loc, f"'{answer}' is not one of the answers ({keys}) nor na", answer))
+                    problems.append(
+                        problem(loc, f"'{answer}' is not one of the answers ({keys}) nor {BuiltInAnswer.NA}", answer)
+                    )
         raise_problems("Rubric", problems)
         return self
 

@@ -3,6 +3,7 @@ conversation and returns a :class:`~qa_coach.domain.detectors.base.Detection` wi
 turns that show it. Every detector follows :class:`~qa_coach.domain.detectors.base.DetectorSpec`;
 the rubric schema (:mod:`qa_coach.rubric.schema`) names them and holds their defaults."""
 
+from qa_coach.domain.detectors.act import ActSpec
 from qa_coach.domain.detectors.base import Detection, DetectorSpec, Scope
 from qa_coach.domain.detectors.lexical import PatternSpec, QuestionSpec
 from qa_coach.domain.detectors.metric import MetricSpec
@@ -10,6 +11,7 @@ from qa_coach.domain.detectors.semantic import ParaphraseSpec, PhrasesSpec
 from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSpec
 
 __all__ = [
+    "ActSpec",
     "Detection",
     "DetectorSpec",
     "MetricSpec",

@@ -113,9 +113,12 @@ class Scope:
 
 @dataclass
 class ScoringContext:
-    """One interaction prepared for detectors: units with embeddings and sentiments.
+    """One interaction prepared for detectors: units with embeddings, sentiments and tags.
 
     ``phrase_vectors`` returns the (cached) embeddings of exemplar phrases.
+    ``unit_tags`` holds each unit's turn-tag probabilities (columns in
+    :data:`~qa_coach.domain.turn_tags.TAG_NAMES` order) and ``tag_thresholds`` each tag's
+    own trained threshold; both are None when no detector of the rubric reads tags.
     """
 
     interaction: Interaction
@@ -123,7 +126,10 @@ class ScoringContext:
     unit_vectors: np.ndarray  # (len(units), d)
     unit_sentiments: list[Sentiment | None]  # None where no detector needs it
     phrase_vectors: Callable[[tuple[str, ...]], np.ndarray]
+    unit_tags: np.ndarray | None = None  # (len(units), len(TAG_NAMES))
+    tag_thresholds: np.ndarray | None = None  # (len(TAG_NAMES),)
     _turn_sentiment: dict[int, Sentiment] = field(default_factory=dict)
+    _turn_tags: dict[int, np.ndarray] = field(default_factory=dict)
 
     def select(self, scope: Scope) -> list[int]:
         return [i for i, u in enumerate(self.units) if scope.admits(u)]
@@ -140,6 +146,17 @@ class ScoringContext:
             self._turn_sentiment[turn_index] = Sentiment(*map(float, mean))
         return self._turn_sentiment[turn_index]
 
+    def tags_of_turn(self, turn_index: int) -> np.ndarray:
+        """A turn's tag probabilities: the highest of its units' (a turn does what any of
+        its sentences does), in TAG_NAMES order; 0 for a turn without units."""
+        if self.unit_tags is None:
+            raise ValueError("no turn tags were computed for this interaction")
+        if turn_index not in self._turn_tags:
+            idx = [i for i, u in enumerate(self.units) if u.turn.index == turn_index]
+            tags = self.unit_tags[idx].max(0) if idx else np.zeros(self.unit_tags.shape[1], dtype=np.float32)
+            self._turn_tags[turn_index] = tags
+        return self._turn_tags[turn_index]
+
     def party_turns(self, scope: Scope) -> list[Turn]:
         seen: dict[int, Turn] = {}
         for u in self.units:
@@ -155,6 +172,9 @@ class Detection:
     ``confidence`` (0..1) is how clearly the finding is on its side of the threshold.
     ``known`` is False when the detector had nothing to look at (e.g. call metrics of a
     chat), which rules treat as not hit.
+    ``value`` is the number the detector compared with its threshold(s), when one number
+    decides: ``hit`` is then exactly "value within the threshold(s)", so a threshold
+    calibration can tell what other thresholds would have found. None: no such number.
     """
 
     hit: bool
@@ -162,6 +182,7 @@ class Detection:
     summary: str
     evidence: tuple[Evidence, ...] = ()
     known: bool = True
+    value: float | None = None
 
 
 @runtime_checkable
@@ -179,6 +200,11 @@ class DetectorSpec(Protocol):
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         """The turns whose sentiment it reads; the scorer runs the sentiment model only
         for the speakers of these scopes."""
+        ...
+
+    def turn_tags(self) -> tuple[str, ...]:
+        """The turn tags it reads; the scorer runs the turn tagger only when some
+        detector of the rubric reads one."""
         ...
 
     def detect(self, ctx: ScoringContext) -> Detection:

@@ -34,6 +34,9 @@ class PatternSpec:
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return ()
 
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
     def detect(self, ctx: ScoringContext) -> Detection:
         hits = []
         for i in ctx.select(self.scope):
@@ -71,6 +74,9 @@ class QuestionSpec:
         return self.exclude
 
     def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return ()
+
+    def turn_tags(self) -> tuple[str, ...]:
         return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:

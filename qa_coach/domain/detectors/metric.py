@@ -22,6 +22,9 @@ class MetricSpec:
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return ()
 
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
     def detect(self, ctx: ScoringContext) -> Detection:
         metrics = getattr(ctx.interaction, "metrics", None)
         value = getattr(metrics, self.name, None) if metrics is not None else None
@@ -38,4 +41,4 @@ class MetricSpec:
             )
             if b
         )
-        return Detection(ok, 0.99, f"{self.name} = {value:.1f} (rule {bounds})")
+        return Detection(ok, 0.99, f"{self.name} = {value:.1f} (rule {bounds})", value=float(value))

@@ -41,6 +41,9 @@ class PhrasesSpec:
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return ()
 
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
     def detect(self, ctx: ScoringContext) -> Detection:
         idx = ctx.select(self.scope)
         if not idx:
@@ -53,6 +56,10 @@ class PhrasesSpec:
         else:
             neg = np.full(len(idx), -1.0)
         ok = (best >= self.threshold) & (best > neg)
+        # the min_count-th best similarity of the units closer to the exemplars than to the
+        # counter-examples: the detector hits exactly when it reaches the threshold
+        eligible = np.sort(best[best > neg])[::-1]
+        value = float(eligible[self.min_count - 1]) if 0 < self.min_count <= len(eligible) else None
         order = np.argsort(-best)
         hits = [j for j in order if ok[j]]
         top = int(order[0])
@@ -65,7 +72,7 @@ class PhrasesSpec:
                 for j in hits[:3]
             )
             conf = margin_confidence(float(best[hits[0]]), self.threshold, _SIM_SCALE)
-            return Detection(True, conf, f"{self.scope.describe()}: {len(hits)} match(es)", evidence)
+            return Detection(True, conf, f"{self.scope.describe()}: {len(hits)} match(es)", evidence, value=value)
         near = ctx.units[idx[top]]
         why = (
             f"closest ({best[top]:.2f}, below {self.threshold:.2f}) to {self.label} "
@@ -79,6 +86,7 @@ class PhrasesSpec:
             conf,
             f"no {self.label} in {self.scope.describe()}",
             (evidence_for(near, why),),
+            value=value,
         )
 
 
@@ -104,6 +112,9 @@ class ParaphraseSpec:
         return ()
 
     def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return ()
+
+    def turn_tags(self) -> tuple[str, ...]:
         return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:

@@ -40,6 +40,9 @@ class SentimentSpec:
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return (self.scope,)
 
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
     def detect(self, ctx: ScoringContext) -> Detection:
         turns = ctx.party_turns(self.scope)
         if not turns:
@@ -70,7 +73,7 @@ class SentimentSpec:
         )
         bound = f"≥ {self.at_least:+.2f}" if self.at_least is not None else f"≤ {self.at_most:+.2f}"
         summary = f"{self.aggregate} sentiment of {self.scope.describe()} is {value:+.2f} (rule {bound})"
-        return Detection(hit, margin_confidence(value, threshold, _SCALE), summary, evidence)
+        return Detection(hit, margin_confidence(value, threshold, _SCALE), summary, evidence, value=value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +91,9 @@ class SentimentChangeSpec:
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return (self.start, self.end)
 
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
     def detect(self, ctx: ScoringContext) -> Detection:
         a, b = ctx.party_turns(self.start), ctx.party_turns(self.end)
         if not a or not b:
@@ -103,4 +109,6 @@ class SentimentChangeSpec:
             turn_evidence(sa[0], f"start: {_describe(sa[1])}"),
             turn_evidence(sb[0], f"end: {_describe(sb[1])}"),
         )
-        return Detection(rise >= self.min_rise, margin_confidence(rise, self.min_rise, _SCALE), summary, evidence)
+        return Detection(
+            rise >= self.min_rise, margin_confidence(rise, self.min_rise, _SCALE), summary, evidence, value=rise
+        )
