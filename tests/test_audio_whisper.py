@@ -11,6 +11,7 @@ import pytest
 
 from qa_coach.domain.errors import ModelMissingError
 from qa_coach.ml import whisper_checkpoint as wc
+from qa_coach.ml.cache import sha256_of
 
 pytestmark = pytest.mark.slow  # the real Whisper models
 
@@ -39,8 +40,8 @@ def test_conversion_is_cached_checksummed_and_reused(tmp_path, monkeypatch):
         fh.write(b"\0" * 64)
     os.utime(first, ns=(stamp + 10**9, stamp + 10**9))
     rebuilt = wc.packaged_checkpoint("tiny.en")
-    assert wc.sha256_of(rebuilt) == wc.PACKAGED_MODELS["tiny.en"].checkpoint_sha256.get(
-        wc._torch_version(), wc.sha256_of(rebuilt)
+    assert sha256_of(rebuilt) == wc.PACKAGED_MODELS["tiny.en"].checkpoint_sha256.get(
+        wc._torch_version(), sha256_of(rebuilt)
     )
     assert not list(tmp_path.glob("whisper/*.tmp"))
 

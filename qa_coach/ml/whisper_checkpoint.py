@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.cache import cached_file, sha256_of, verify_sha256
+from qa_coach.ml.cache import cached_file, verify_sha256
 
 # Bumped when the conversion changes, so an old cache entry is never reused.
 CONVERTER_VERSION = 1

@@ -8,6 +8,7 @@ import numpy as np
 
 from qa_coach.domain.detectors.base import (
     Detection,
+    ReadsOnlyItsTurns,
     Scope,
     ScoringContext,
     Unit,
@@ -27,7 +28,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ActSpec:
+class ActSpec(ReadsOnlyItsTurns):
     """Hit when at least ``min_count`` sentences in scope carry one of the ``tags``: the
     tag's probability, for the sentence or one of its clauses, reaches ``threshold``, or,
     when it is None, the threshold trained for that tag.
@@ -50,12 +51,6 @@ class ActSpec:
             if speaker is not self.scope.speaker:
                 raise ValueError(f"{name!r} is a tag of {speaker.value} turns, but the scope reads {self.scope.describe()}")
         object.__setattr__(self, "columns", tuple(TAG_NAMES.index(name) for name in self.tags))
-
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
 
     def turn_tags(self) -> tuple[str, ...]:
         return self.tags

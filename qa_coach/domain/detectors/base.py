@@ -212,6 +212,21 @@ class DetectorSpec(Protocol):
         ...
 
 
+class ReadsOnlyItsTurns:
+    """The defaults of :class:`DetectorSpec` for a detector that reads only its turns'
+    text and embeddings: no phrases to embed, no sentiment, no turn tags. A detector
+    subclasses it and overrides what it does read."""
+
+    def phrases(self) -> tuple[str, ...]:
+        return ()
+
+    def sentiment_scopes(self) -> tuple[Scope, ...]:
+        return ()
+
+    def turn_tags(self) -> tuple[str, ...]:
+        return ()
+
+
 def margin_confidence(value: float, threshold: float, scale: float) -> float:
     """How far ``value`` is from ``threshold`` in units of ``scale``, mapped to 0.5..1."""
     return 1.0 / (1.0 + math.exp(-abs(value - threshold) / scale))

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa_coach.domain.detectors.base import Detection, Scope, ScoringContext, evidence_for
+from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, Scope, ScoringContext, evidence_for
 from qa_coach.domain.detectors.text import content_words, is_question
 
 
 @dataclass(frozen=True, kw_only=True)
-class PatternSpec:
+class PatternSpec(ReadsOnlyItsTurns):
     """Hit when a sentence in scope matches one of the regular expressions
     (case-insensitive) and none of the ``exclude`` ones ("sorry, could you repeat that"
     is not an apology)."""
@@ -27,15 +27,6 @@ class PatternSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", tuple(re.compile(p, re.IGNORECASE) for p in self.patterns))
         object.__setattr__(self, "excluded", tuple(re.compile(p, re.IGNORECASE) for p in self.exclude))
-
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         hits = []
@@ -55,7 +46,7 @@ class PatternSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class QuestionSpec:
+class QuestionSpec(ReadsOnlyItsTurns):
     """Hit when the speaker asks questions, leaving out routine ones (``exclude``).
 
     With ``relevant_to_customer`` a question must relate to what the customer said
@@ -72,12 +63,6 @@ class QuestionSpec:
 
     def phrases(self) -> tuple[str, ...]:
         return self.exclude
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         idx = [i for i in ctx.select(self.scope) if is_question(ctx.units[i].text)]

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa_coach.domain.detectors.base import Detection, Scope, ScoringContext
+from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, ScoringContext
 
 
 @dataclass(frozen=True, kw_only=True)
-class MetricSpec:
+class MetricSpec(ReadsOnlyItsTurns):
     """Hit when ``interaction.metrics.<name>`` is within bounds. Chats have no metrics:
     the detection is then unknown (``known=False``), which a rubric can map to N/A."""
 
     name: str
     at_most: float | None
     at_least: float | None
-
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         metrics = getattr(ctx.interaction, "metrics", None)

@@ -8,6 +8,7 @@ import numpy as np
 
 from qa_coach.domain.detectors.base import (
     Detection,
+    ReadsOnlyItsTurns,
     Scope,
     ScoringContext,
     evidence_for,
@@ -21,7 +22,7 @@ _SIM_SCALE = 0.05  # cosine distance from the threshold that reads as "clearly" 
 
 
 @dataclass(frozen=True, kw_only=True)
-class PhrasesSpec:
+class PhrasesSpec(ReadsOnlyItsTurns):
     """Hit when a turn in scope says something close in meaning to an exemplar phrase.
 
     A unit counts only when it is closer to the exemplars than to the
@@ -37,12 +38,6 @@ class PhrasesSpec:
 
     def phrases(self) -> tuple[str, ...]:
         return self.exemplars + self.negative_exemplars
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         idx = ctx.select(self.scope)
@@ -93,7 +88,7 @@ class PhrasesSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ParaphraseSpec:
+class ParaphraseSpec(ReadsOnlyItsTurns):
     """Hit when the agent restates or refers back to what the customer said earlier.
 
     Two signals, either suffices: an agent unit whose meaning is close to an earlier
@@ -107,15 +102,6 @@ class ParaphraseSpec:
     lookback_turns: int  # how many earlier customer turns an agent turn may refer to
     min_count: int
     min_words: int  # shorter units (an order number, "yes") carry no problem to restate
-
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
-    def sentiment_scopes(self) -> tuple[Scope, ...]:
-        return ()
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         agent = [i for i, u in enumerate(ctx.units) if u.turn.role is Role.AGENT]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from qa_coach.domain.detectors.base import (
     Detection,
+    ReadsOnlyItsTurns,
     Scope,
     ScoringContext,
     margin_confidence,
@@ -21,7 +22,7 @@ def _describe(s: Sentiment) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SentimentSpec:
+class SentimentSpec(ReadsOnlyItsTurns):
     """Hit when the sentiment score (positive − negative, −1..1) of the scoped turns
     reaches ``at_least`` or stays at or under ``at_most``.
 
@@ -34,14 +35,8 @@ class SentimentSpec:
     at_most: float | None
     aggregate: str  # mean | min | max | last
 
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return (self.scope,)
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         turns = ctx.party_turns(self.scope)
@@ -77,7 +72,7 @@ class SentimentSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SentimentChangeSpec:
+class SentimentChangeSpec(ReadsOnlyItsTurns):
     """Hit when a speaker's sentiment rises by at least ``min_rise`` from ``start`` to
     ``end`` (e.g. the customer's first two turns against their last two)."""
 
@@ -85,14 +80,8 @@ class SentimentChangeSpec:
     end: Scope
     min_rise: float
 
-    def phrases(self) -> tuple[str, ...]:
-        return ()
-
     def sentiment_scopes(self) -> tuple[Scope, ...]:
         return (self.start, self.end)
-
-    def turn_tags(self) -> tuple[str, ...]:
-        return ()
 
     def detect(self, ctx: ScoringContext) -> Detection:
         a, b = ctx.party_turns(self.start), ctx.party_turns(self.end)
