@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import yaml
 
 from qa_coach.domain.detectors import ActSpec, Scope
 from qa_coach.domain.detectors.base import ScoringContext, build_units
@@ -18,6 +17,7 @@ from qa_coach.domain.scoring import Scorer, tags_read
 from qa_coach.domain.turn_tags import TAG_NAMES, TAGS
 from qa_coach.rubric.loader import RubricError, parse_rubric
 from tests.fakes import TAG_OFF, TAG_ON, BagOfWordsSignals
+from tests.rubric_texts import rubric_with
 
 REPO = Path(__file__).resolve().parents[1]
 COL = {name: i for i, name in enumerate(TAG_NAMES)}
@@ -66,31 +66,6 @@ def chat(*lines: str) -> Interaction:
     return Interaction("c1", turns, SourceRef("chat.txt", "text"))
 
 
-def one_signal(signal: dict) -> str:
-    return yaml.safe_dump(
-        {
-            "id": "one",
-            "name": "One",
-            "version": 1,
-            "sections": [
-                {
-                    "id": "main",
-                    "criteria": [
-                        {
-                            "id": "only",
-                            "name": "Only",
-                            "weight": 100,
-                            "signals": {"found": signal},
-                            "rules": [{"answer": "yes", "when": "found"}],
-                            "otherwise": "no",
-                        }
-                    ],
-                }
-            ],
-        }
-    )
-
-
 # --- the rubric file ---------------------------------------------------------------------------
 
 
@@ -104,7 +79,7 @@ def test_an_act_signal_reads_the_turns_of_its_tags_speaker() -> None:
     )
     assert signals["complaint"].scope.speaker is Role.CUSTOMER
     assert signals["complaint"].turn_tags() == ("complains", "rejects_or_unsolved")
-    spec = parse_rubric(one_signal({"type": "act", "tags": ["thanks_or_accepts"], "speaker": "customer",
+    spec = parse_rubric(rubric_with({"type": "act", "tags": ["thanks_or_accepts"], "speaker": "customer",
                                     "last": 2, "substantive": True, "threshold": 0.3, "min_count": 2})).criterion("only").signals["found"]
     assert (spec.scope, spec.threshold, spec.min_count) == (
         Scope(speaker=Role.CUSTOMER, first=None, last=2, substantive=True), 0.3, 2
@@ -128,7 +103,7 @@ def test_an_act_signal_reads_the_turns_of_its_tags_speaker() -> None:
 )
 def test_mistakes_in_an_act_signal_name_the_place_and_the_fix(settings: dict, where: str, message: str) -> None:
     with pytest.raises(RubricError) as info:
-        parse_rubric(one_signal({"type": "act", **settings}), "team.yaml")
+        parse_rubric(rubric_with({"type": "act", **settings}), "team.yaml")
     path = "sections[0].criteria[0].signals.found" + (f".{where}" if where else "")
     assert str(info.value).startswith(f"team.yaml: {path} (line ")
     assert message in str(info.value)
@@ -285,7 +260,7 @@ class RecordingSignals(BagOfWordsSignals):
 
 def test_a_rubric_without_act_signals_never_asks_for_tags() -> None:
     signals = RecordingSignals()
-    rubric = parse_rubric(one_signal({"type": "sentiment", "at_most": -0.5}))
+    rubric = parse_rubric(rubric_with({"type": "sentiment", "at_most": -0.5}))
     assert tags_read(rubric) == frozenset()
     Scorer(rubric, signals).score(chat(*FAILED_BOOKING))
     assert signals.threshold_asks == 0

@@ -16,6 +16,7 @@ from qa_coach.domain.interaction import Role
 from qa_coach.domain.scoring import sentiment_roles
 from qa_coach.rubric import schema
 from qa_coach.rubric.loader import load_rubric, parse_rubric
+from tests.rubric_texts import rubric_with
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = REPO / "docs" / "rubric.schema.json"
@@ -32,31 +33,6 @@ MINIMAL_SETTINGS = {
     "sentiment_change": {},
     "metric": {"name": "silence_ratio", "at_most": 0.3},
 }
-
-
-def rubric_with(signal: dict) -> str:
-    return yaml.safe_dump(
-        {
-            "id": "one",
-            "name": "One",
-            "version": 1,
-            "sections": [
-                {
-                    "id": "main",
-                    "criteria": [
-                        {
-                            "id": "only",
-                            "name": "Only",
-                            "weight": 100,
-                            "signals": {"found": signal},
-                            "rules": [{"answer": "yes", "when": "found"}],
-                            "otherwise": "no",
-                        }
-                    ],
-                }
-            ],
-        }
-    )
 
 
 def test_committed_json_schema_is_current() -> None:

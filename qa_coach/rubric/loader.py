@@ -8,6 +8,7 @@ Every problem names the file, the YAML path and the line:
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -87,7 +88,17 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
 
 
 def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
-    """Validate a rubric's YAML text; ``source`` names it in errors and becomes ``Rubric.path``."""
+    """Validate a rubric's YAML text; ``source`` names it in errors and becomes ``Rubric.path``.
+
+    Validation costs tens of milliseconds and a Rubric is a frozen value, so the same text
+    from the same source is validated once per process (a file is still read every time,
+    so an edited file is seen at once).
+    """
+    return _parse_rubric(text, source)
+
+
+@lru_cache(maxsize=32)
+def _parse_rubric(text: str, source: str) -> Rubric:
     data = _read_yaml(text, source)
     if data is None:
         raise RubricError(source, [("", "the rubric file is empty")])
@@ -299,9 +310,14 @@ def _condition(model: schema.Condition) -> Condition:
     return Not(_condition(model.not_))
 
 
-def _scope(model: schema.Scoped) -> Scope:
-    speaker = None if model.speaker == "any" else Role(model.speaker)
-    return Scope(speaker=speaker, first=model.first, last=model.last, substantive=model.substantive)
+def _scope(model: schema.Scoped, speaker: str | None = None) -> Scope:
+    """The turns ``model`` reads; ``speaker`` overrides the model's own (an act signal reads
+    its tags' speaker)."""
+    name = speaker or model.speaker
+    return Scope(
+        speaker=None if name == "any" else Role(name), first=model.first, last=model.last,
+        substantive=model.substantive,
+    )
 
 
 def _window(speaker: str, window: schema.Window) -> Scope:
@@ -322,7 +338,7 @@ def _detector(model: Any) -> DetectorSpec:
         case schema.ActDetector():
             return ActSpec(
                 tags=tuple(model.tags),
-                scope=Scope(speaker=Role(model.reads), first=model.first, last=model.last, substantive=model.substantive),
+                scope=_scope(model, speaker=model.reads),
                 threshold=model.threshold,
                 min_count=model.min_count,
             )
