@@ -13,6 +13,7 @@ from qa_coach.storage import repositories as repo
 from qa_coach.storage.models import Representative, Team, User, UserTeam
 
 from .access import Actor, Sessions, audit, rep_scope, require_rep, require_role, unit_of_work
+from .account_email import account_email
 from .errors import ConflictError, NotFoundError, ValidationError
 from .records import RepresentativeRecord, TeamRecord, UserRecord
 
@@ -34,7 +35,7 @@ def bootstrap_admin(sessions: Sessions, name: str, email: str) -> UserRecord:
     with sessions.begin() as s:
         if s.scalar(select(func.count()).select_from(User)):
             raise ConflictError("the database already has users: an admin must add new ones")
-        user = User(name=name, email=email.strip().lower(), role=UserRole.ADMIN)
+        user = User(name=name, email=account_email(email), role=UserRole.ADMIN)
         s.add(user)
         s.flush()
         audit(s, None, "bootstrap", "user", user.id, email=user.email)
@@ -95,7 +96,7 @@ def create_user(
         for t in team_ids:
             if s.get(Team, t) is None:
                 raise NotFoundError(f"team {t} not found")
-        user = User(name=name, email=email.strip().lower(), role=role, representative_id=representative_id)
+        user = User(name=name, email=account_email(email), role=role, representative_id=representative_id)
         s.add(user)
         try:
             s.flush()
