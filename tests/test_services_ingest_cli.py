@@ -106,7 +106,7 @@ def test_ingest_reports_each_failed_file_and_exits_nonzero(tmp_path):
     _run(url, "db", "upgrade")
     _run(url, "db", "add-rep", "Alice", "--team", "A", "--email", "alice@example.com")
     res = _run(url, "ingest", str(folder), "--rep", "alice@example.com", "--rubric", str(rubric), "--no-progress")
-    assert res.returncode == 1
+    assert res.returncode == 2
     assert "2 file(s): 1 stored (1 interaction(s)), 0 already stored, 1 failed" in res.stdout
     assert "failed:" in res.stderr and "broken.json" in res.stderr
     unknown = _run(url, "ingest", str(folder), "--rep", "nobody", "--rubric", str(rubric))

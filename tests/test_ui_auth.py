@@ -12,6 +12,7 @@ from qa_coach.services import auth, directory
 from qa_coach.storage.database import Database
 from qa_coach.storage.models import User, utcnow
 from qa_coach.ui import nav
+from qa_coach.ui.components import md
 from tests.db_fixtures import SIGNALS
 from tests.ui_fixtures import REPO, page_app, seeded, texts  # noqa: F401  (fixture)
 
@@ -160,7 +161,7 @@ def test_admin_sets_a_password_for_a_user_without_one_who_then_signs_in(seeded):
     target.select_index(next(i for i, a in enumerate(target.options) if "rita@users.example" in a))
     at.text_input(key="pw_password").input("rita's new password")
     [b for b in at.button if b.label == "Save"][0].click().run()
-    assert not at.exception and "Saved for rita@users.example." in texts(at)
+    assert not at.exception and f"Saved for {md('rita@users.example')}." in texts(at)
     assert _users_table(page_app(seeded, "admin", "admin").run())["rita@users.example"] is True
     router = _router(w.sessions).run()
     router.text_input(key="sign_in_email").input("rita@users.example")

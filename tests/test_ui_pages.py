@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from qa_coach.services import calibration, coaching, disputes, reviews
+from qa_coach.services import analytics, calibration, coaching, disputes, reviews
+from qa_coach.ui.components import md
 from tests.ui_fixtures import REPO, frame, page_app, seeded, texts  # noqa: F401  (fixture)
 
 
@@ -90,8 +91,8 @@ def test_import_scores_uploaded_files_and_reports_errors_in_plain_words(seeded, 
     at.button(key="import_button").click().run()
     assert not at.exception
     page = texts(at)
-    assert "arun_chat.txt: 1 interaction(s) scored and stored." in page
-    assert "broken.json: not imported." in page and "Traceback" not in page
+    assert f"{md('arun_chat.txt')}: 1 interaction(s) scored and stored." in page  # names shown as typed
+    assert f"{md('broken.json')}: not imported." in page and "Traceback" not in page
 
 
 def test_progress_page_shows_trend_criteria_and_coaching_history(seeded):
@@ -100,7 +101,8 @@ def test_progress_page_shows_trend_criteria_and_coaching_history(seeded):
     at = page_app(seeded, "progress", "coach").run()
     assert not at.exception
     page = texts(at)
-    assert "Latest week=50%" in page and "Team, latest week=50%" in page
+    assert "Latest week=50%" in page
+    assert "Team, latest week=–" in page and analytics.TOO_FEW_PEOPLE in page  # Alice and Arun: too few
     assert "Say hello" in page and "focus: greeting" in page
 
 
@@ -162,9 +164,9 @@ def test_rubrics_page_validates_an_upload_and_names_the_problem(seeded):
     at = page_app(seeded, "rubrics", "reviewer").run()
     assert list(frame(at, "Critical")["Id"]) == ["greeting", "empathy", "closing"]
     at.file_uploader(key="rubric_upload").upload("bad.yaml", b"id: x\nsections: 3\n", "text/yaml").run()
-    assert not at.exception and "bad.yaml" in "\n".join(e.value for e in at.error)
+    assert not at.exception and md("bad.yaml") in "\n".join(e.value for e in at.error)
     at.file_uploader(key="rubric_upload").upload("v2.yaml", RUBRIC_V2.encode(), "text/yaml").run()
-    assert "v2.yaml is valid: Support basics version 2, 4 criteria." in texts(at)
+    assert f"{md('v2.yaml')} is valid: Support basics version 2, 4 criteria." in texts(at)
     at.button(key="rubric_save").click().run()
     assert "Stored as rubric version" in texts(at)
 
@@ -179,7 +181,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(seeded):
     at.selectbox(key="nu_role").set_value("coach")
     at.text_input(key="nu_password").input("nina's password")
     [b for b in at.button if b.label == "Add user"][0].click().run()
-    assert not at.exception and "User nina@example.com added." in texts(at)
+    assert not at.exception and f"User {md('nina@example.com')} added." in texts(at)
     assert auth.sign_in(seeded.world.sessions, "nina@example.com", "nina's password").role == "coach"
 
 

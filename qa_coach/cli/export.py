@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import datetime, timezone
@@ -48,7 +46,7 @@ def export_group() -> None:
 @as_option
 def scores_command(fmt, out, rep, team, since, until, as_user) -> None:
     """Automatic scores and human reviews: CSV has one row per interaction and criterion."""
-    from qa_coach.services.export import CSV_COLUMNS, csv_rows, export_records
+    from qa_coach.services.export import csv_text, export_records
 
     db = open_database()
     user = acting_user(db, as_user)
@@ -59,11 +57,7 @@ def scores_command(fmt, out, rep, team, since, until, as_user) -> None:
     if fmt == "json":
         _write(json.dumps({"interactions": records}, indent=2, ensure_ascii=False) + "\n", out)
         return
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(csv_rows(records))
-    _write(buf.getvalue(), out)
+    _write(csv_text(records), out)
 
 
 @export_group.command("report")

@@ -2,14 +2,16 @@
 
 Each file is one independent job (see :mod:`qa_coach.services.ingest`), stored whole or
 not at all, so a run that is interrupted (even by SIGKILL) can simply be started again:
-files already stored are skipped.
+files already stored are skipped. A file that cannot be stored (any error in it, expected
+or not) does not stop the run: the summary counts it and names the reason, and the exit
+code is then 2.
 """
 
 from __future__ import annotations
 
 import click
 
-from qa_coach.cli import main
+from qa_coach.cli import EXIT_INPUT_ERROR, main
 from qa_coach.cli.db import acting_user, as_option, open_database
 from qa_coach.domain.statuses import IngestStatus
 
@@ -65,4 +67,4 @@ def ingest_command(paths: tuple[str, ...], rep: str | None, rubric: str | None, 
     for line in failures:
         click.echo(f"failed: {line}", err=True)
     if failures:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_INPUT_ERROR)

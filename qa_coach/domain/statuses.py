@@ -18,5 +18,5 @@ class IngestStatus(StrEnum):
     """What happened to one imported file."""
 
     STORED = "stored"  # its conversations were scored and stored
-    ALREADY_STORED = "already stored"  # the same file (by SHA-256) was imported before
+    ALREADY_STORED = "already stored"  # the same file (by SHA-256) was imported before for the same team
     FAILED = "failed"  # nothing of it was stored; the outcome says why

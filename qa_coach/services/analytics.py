@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
-from sqlalchemy import Date, Integer, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, case, cast, distinct, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from qa_coach.domain import kpis
@@ -44,10 +44,18 @@ from qa_coach.storage.models import (
     utcnow,
 )
 
-from .access import Sessions, rep_scope, require_rep, require_role, unit_of_work
+from .access import Actor, Sessions, rep_scope, require_rep, require_role, unit_of_work
 from .directory import rep_record
 from .errors import NotFoundError, PermissionDeniedError
 from .records import RepresentativeRecord
+
+
+MIN_GROUP_SIZE = 3
+"""The fewest people, besides the representative, whose scores a team or cohort mean must
+hold before it is shown beside that representative. With fewer, the mean (and what the
+representative knows of their own scores) would reveal one or two colleagues' weekly means;
+such a week's mean is left out (``None`` in a cohort point, no point in ``team_weeks``)."""
+TOO_FEW_PEOPLE = f"not enough people to show a mean (it needs {MIN_GROUP_SIZE} others with scores in the same week)"
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,8 @@ class RepProgress:
     rolling: tuple[float, ...]  # rolling mean over ``window`` weeks, aligned with ``weeks``
     criteria: Mapping[str, tuple[WeekPoint, ...]]  # weekly mean fraction (0..1) per criterion
     criterion_names: Mapping[str, str]
-    team_weeks: tuple[WeekPoint, ...]  # the whole team's weekly mean
-    cohort: tuple[CohortPoint, ...]  # by week since hire, beside other new hires
+    team_weeks: tuple[WeekPoint, ...]  # the whole team's weekly mean (weeks with MIN_GROUP_SIZE others)
+    cohort: tuple[CohortPoint, ...]  # by week since hire, beside other new hires of the teams the caller sees
     strongest: tuple[CriterionStanding, ...]
     weakest: tuple[CriterionStanding, ...]
     last_coaching_at: datetime | None
@@ -144,14 +152,23 @@ _FRACTION = case((CriterionScore.na.is_(True) | (CriterionScore.max_points == 0)
                  else_=CriterionScore.points / CriterionScore.max_points)
 
 
+def _visible_team(actor: Actor, team_column):
+    """A WHERE clause limiting ``team_column`` to the teams the actor may see (a
+    representative sees their own team's aggregates, never its rows)."""
+    return true() if actor.is_admin else team_column.in_(actor.team_ids)
+
+
 def rep_progress(
     sessions: Sessions, user_id: int, representative_id: int, *, weeks: int = 12, window: int = 4,
     now: datetime | None = None, cohort_days: int = 90, cohort_weeks: int = 26,
 ) -> RepProgress:
     """One representative's progress; aggregates of the team and cohort, never their rows.
 
-    The database groups by week (and by criterion), so the work grows with the number of
-    weeks, not of interactions.
+    The cohort holds only new hires of teams the caller may see (a representative: their
+    own team). A team or cohort mean is shown for a week only when at least
+    :data:`MIN_GROUP_SIZE` people besides the representative have scores in it, so no
+    comparison reveals one colleague's mean. The database groups by week (and by
+    criterion), so the work grows with the number of weeks, not of interactions.
     """
     now = as_utc(now) or utcnow()
     since = now - timedelta(weeks=weeks)
@@ -182,9 +199,12 @@ def rep_progress(
         totals = [Observation(r, _monday(w), float(v), n=int(n))
                   for r, w, v, n in s.execute(totals_q.where(AutoScorecard.representative_id == rep.id)) if n]
         team_ids = select(Representative.id).where(Representative.team_id == rep.team_id).scalar_subquery()
-        team_q = (select(week, func.avg(AutoScorecard.score), func.count(AutoScorecard.score))
+        others = func.count(distinct(case((AutoScorecard.representative_id != rep.id,
+                                           AutoScorecard.representative_id))))
+        team_q = (select(week, func.avg(AutoScorecard.score), func.count(AutoScorecard.score), others)
                   .where(*current, AutoScorecard.representative_id.in_(team_ids)).group_by(week))
-        team_obs = [Observation(0, _monday(w), float(v), n=int(n)) for w, v, n in s.execute(team_q) if n]
+        team_obs = [Observation(0, _monday(w), float(v), n=int(n)) for w, v, n, k in s.execute(team_q)
+                    if n and k >= MIN_GROUP_SIZE]
 
         score_change = None
         crit_change: dict[str, Change] = {}
@@ -213,7 +233,8 @@ def rep_progress(
         if rep.hire_date is not None:
             lo, hi = rep.hire_date - timedelta(days=cohort_days), rep.hire_date + timedelta(days=cohort_days)
             hires = dict(s.execute(select(Representative.id, Representative.hire_date)
-                                   .where(Representative.hire_date.between(lo, hi))).all())
+                                   .where(Representative.hire_date.between(lo, hi),
+                                          _visible_team(actor, Representative.team_id))).all())
             since_hire = _weeks_since_hire(s, AutoScorecard.occurred_at, Representative.hire_date).label("wk")
             start = datetime.combine(lo, time.min, tzinfo=timezone.utc)
             end = min(now, datetime.combine(hi, time.min, tzinfo=timezone.utc) + timedelta(weeks=cohort_weeks))
@@ -229,7 +250,8 @@ def rep_progress(
                             float(v), n=int(n))
                 for r, wk, v, n in s.execute(cq) if n and wk is not None and 0 <= int(wk) < cohort_weeks
             ]
-            cohort = cohort_comparison(rep.id, obs, hires)
+            cohort = tuple(c if c.cohort_reps >= MIN_GROUP_SIZE else replace(c, cohort_mean=None)
+                           for c in cohort_comparison(rep.id, obs, hires))
         record = rep_record(rep)
     week_points = weekly_trend(totals)
     strongest, weakest = strongest_and_weakest(crit_obs)

@@ -9,7 +9,7 @@ from typing import Sequence
 from qa_coach.domain.progress import WeekPoint
 
 from .access import Sessions
-from .analytics import RepProgress, rep_progress
+from .analytics import TOO_FEW_PEOPLE, RepProgress, rep_progress
 from .coaching import list_coaching_sessions
 from .export import export_records
 from .records import CoachingRecord
@@ -109,8 +109,9 @@ def _week_table(p: RepProgress) -> str:
         f"<td>{w.n}</td></tr>"
         for w, r in zip(p.weeks, p.rolling)
     )
+    missing = any(w.week not in team for w in p.weeks)
     return ("<table><tr><th>Week</th><th>Score</th><th>Rolling</th><th>Team</th><th>Interactions</th></tr>"
-            f"{rows}</table>")
+            f"{rows}</table>" + (f"<p class='muted'>Team “—”: {escape(TOO_FEW_PEOPLE)}.</p>" if missing else ""))
 
 
 def _chart(rep: Sequence[WeekPoint], team: Sequence[WeekPoint], width: int = 640, height: int = 200) -> str:

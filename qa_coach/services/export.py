@@ -3,6 +3,8 @@ acting user may see."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from typing import Any
 
@@ -90,8 +92,22 @@ def export_records(sessions: Sessions, user_id: int, *, representative_id: int |
         return out
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(...) from a
+# chat would run on opening the file); OWASP's advice: lead such a cell with a single quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would read as a formula gets a
+    leading single quote; numbers and other text are kept as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per interaction and criterion (long format), columns in CSV_COLUMNS."""
+    """One row per interaction and criterion (long format), columns in CSV_COLUMNS; every
+    text cell is :func:`spreadsheet_text` (chat data may hold formulas)."""
     rows = []
     for r in records:
         review = r["review"] or {}
@@ -108,4 +124,13 @@ def csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "auto_points": c["points"], "max_points": c["max_points"], "auto_na": c["na"],
                 "confidence": c["confidence"], "human_answer": human or "", "human_comment": c["human_comment"] or "",
             })
-    return rows
+    return [{k: spreadsheet_text(v) for k, v in row.items()} for row in rows]
+
+
+def csv_text(records: list[dict[str, Any]]) -> str:
+    """The CSV export: a header of CSV_COLUMNS, then :func:`csv_rows`."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(csv_rows(records))
+    return buf.getvalue()

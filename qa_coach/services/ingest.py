@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from qa_coach.domain.errors import InputError
+from qa_coach.domain.errors import InputError, QACoachError
 from qa_coach.domain.file_types import is_audio
 from qa_coach.domain.interaction import Interaction
 from qa_coach.domain.people import UserRole
@@ -29,10 +29,11 @@ from qa_coach.domain.scoring import NothingToScoreError
 from qa_coach.domain.signals import TextSignals
 from qa_coach.domain.statuses import IngestStatus
 from qa_coach.storage import repositories as repo
-from qa_coach.storage.models import IngestedFile, utcnow
+from qa_coach.storage.models import IngestedFile, Representative, utcnow
 
 from .access import Actor, Sessions, audit, require_rep, require_role, unit_of_work
 from .directory import visible_representative
+from .error_log import unexpected_error_message
 from .errors import NotFoundError, ValidationError
 from .records import IngestOutcome
 from .rubrics import usable_rubric_version
@@ -126,9 +127,9 @@ def ingest_file(
             require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, UserRole.COACH, action="ingest interactions")
             version = usable_rubric_version(s, rubric_version_id)
             rubric = repo.rubric_of(version)
-            if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
-                return IngestOutcome(name, IngestStatus.ALREADY_STORED)
             fixed_rep = _resolve_rep(s, actor, representative, name) if representative is not None else None
+            if _stored_for_callers_teams(s, actor, sha, fixed_rep):
+                return IngestOutcome(name, IngestStatus.ALREADY_STORED)
         scorer = scorer_for(rubric, signals)
         interactions = read_interactions(path, format, importers, transcribe=transcribe, progress=progress,
                                          signals=scorer.signals)
@@ -143,8 +144,8 @@ def ingest_file(
             except IntegrityError:
                 # Another worker stored this file, or one of its conversations, at the same
                 # moment: the file is done, or the retry skips the conversation it stored.
-                with sessions.begin() as s:
-                    if s.scalar(select(IngestedFile.id).where(IngestedFile.sha256 == sha)) is not None:
+                with unit_of_work(sessions, user_id) as (s, actor):
+                    if _stored_for_callers_teams(s, actor, sha, fixed_rep):
                         return IngestOutcome(name, IngestStatus.ALREADY_STORED)
                 if attempt:
                     raise
@@ -155,6 +156,24 @@ def ingest_file(
         return IngestOutcome(name, IngestStatus.FAILED, error=f"{name}: {exc}")
     except OSError as exc:
         return IngestOutcome(name, IngestStatus.FAILED, error=f"{name}: cannot read the file ({exc.strerror or exc})")
+    except (QACoachError, OperationalError, InterfaceError):
+        raise  # a refused request, or the database is unreachable: not this file's fault, the batch stops
+    except Exception as exc:  # a fault in reading, scoring or storing this file: the batch goes on
+        return IngestOutcome(name, IngestStatus.FAILED,
+                             error=f"{name}: {unexpected_error_message(exc, f'ingest {name}')}")
+
+
+def _stored_for_callers_teams(s, actor: Actor, sha: str, fixed_rep: int | None) -> bool:
+    """Whether this file is stored for the representative's team (when one is given), else
+    for a team the actor works with (an admin: any team). Another team's copy is never
+    revealed: the file is then stored for the caller's team as if new."""
+    q = select(IngestedFile.id).where(IngestedFile.sha256 == sha)
+    if fixed_rep is not None:
+        q = q.where(IngestedFile.team_id == select(Representative.team_id)
+                    .where(Representative.id == fixed_rep).scalar_subquery())
+    elif not actor.is_admin:
+        q = q.where(IngestedFile.team_id.in_(actor.team_ids))
+    return s.scalar(q.limit(1)) is not None
 
 
 def _resolve_rep(s, actor: Actor, key: str, source: str, where: str | None = None) -> int:
@@ -180,18 +199,36 @@ def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_re
                 raise InputError(name, it.source.locator, "no representative named: pass --rep")
             rep_id = _resolve_rep(s, actor, key, name, it.source.locator)
         reps.append(rep_id)
-    file_row = IngestedFile(sha256=sha, name=name, interaction_count=len(interactions), ingested_by=actor.user_id)
-    s.add(file_row)
-    s.flush()
-    ids, duplicates = _insert_scored(s, interactions, cards, reps, rubric_version_id, file_row.id, audio_rel, now)
-    audit(s, actor, "ingest", "file", file_row.id, name=name, sha256=sha, interactions=ids, duplicates=duplicates)
+    teams = _teams_of(s, reps)
+    file_ids = {}  # one row per team the file's conversations belong to
+    for team in dict.fromkeys(teams[r] for r in reps):
+        file_row = IngestedFile(sha256=sha, team_id=team, name=name, ingested_by=actor.user_id,
+                                interaction_count=sum(teams[r] == team for r in reps))
+        s.add(file_row)
+        s.flush()
+        file_ids[team] = file_row.id
+    ids, duplicates = _insert_scored(s, interactions, cards, reps, rubric_version_id, file_ids, audio_rel, now)
+    for team, file_id in file_ids.items():
+        audit(s, actor, "ingest", "file", file_id, name=name, sha256=sha, team_id=team, interactions=ids,
+              duplicates=duplicates)
     return IngestOutcome(name, IngestStatus.STORED, tuple(ids), duplicates)
 
 
-def _insert_scored(s, interactions, cards, reps, rubric_version_id, file_id, audio_rel, now) -> tuple[list[int], int]:
+def _teams_of(s, reps: Iterable[int]) -> dict[int, int]:
+    """Representative id → team id."""
+    wanted = set(reps)
+    if not wanted:
+        return {}
+    return dict(s.execute(select(Representative.id, Representative.team_id).where(Representative.id.in_(wanted))).all())
+
+
+def _insert_scored(s, interactions, cards, reps, rubric_version_id, file_ids: Mapping[int, int] | None, audio_rel,
+                   now) -> tuple[list[int], int]:
     """Insert new conversations and their scorecards in two batched flushes; conversations
-    already stored (same content hash) are skipped and counted."""
-    hashes = [repo.codec.content_hash(it) for it in interactions]
+    their team already holds (same content hash) are skipped and counted. Another team's
+    copy is neither counted nor a reason to skip. ``file_ids``: team → its file row."""
+    teams = _teams_of(s, reps)
+    hashes = [repo.codec.team_content_hash(teams[r], repo.codec.content_hash(it)) for it, r in zip(interactions, reps)]
     seen = repo.existing_hashes(s, hashes)
     rows, fresh_cards, duplicates = [], [], 0
     for it, card, rep_id, h in zip(interactions, cards, reps, hashes):
@@ -199,8 +236,8 @@ def _insert_scored(s, interactions, cards, reps, rubric_version_id, file_id, aud
             duplicates += 1
             continue
         seen.add(h)
-        rows.append(repo.interaction_values(it, rep_id=rep_id, file_id=file_id, audio_path=audio_rel, now=now,
-                                            content_hash=h))
+        rows.append(repo.interaction_values(it, rep_id=rep_id, file_id=(file_ids or {}).get(teams[rep_id]),
+                                            audio_path=audio_rel, now=now, content_hash=h))
         fresh_cards.append(card)
     return repo.insert_scored(s, rows, fresh_cards, rubric_version_id), duplicates
 

@@ -31,13 +31,9 @@ def register_rubric(sessions: Sessions, user_id: int, rubric: Rubric) -> RubricV
         if existing is not None:
             return rubric_version_record(existing)
         require_role(actor, UserRole.ADMIN, UserRole.REVIEWER, action="add rubric versions")
-        row = RubricVersion(
-            rubric_key=rubric.id, name=rubric.name, version=rubric.version, sha256=rubric.sha256,
-            yaml_text=rubric.source_text,
-        )
-        s.add(row)
-        s.flush()
-        audit(s, actor, "create", "rubric_version", row.id, rubric=rubric.id, version=rubric.version)
+        row, created = repo.add_rubric_version(s, rubric)  # once, even when registered concurrently
+        if created:
+            audit(s, actor, "create", "rubric_version", row.id, rubric=rubric.id, version=rubric.version)
         return rubric_version_record(row)
 
 

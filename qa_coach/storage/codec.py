@@ -108,7 +108,14 @@ def content_hash(interaction: Interaction) -> str:
         "metadata": json_safe(interaction.metadata),
     }
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (a JSON file's "\ud800") hashes instead of raising
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def team_content_hash(team_id: int, conversation_hash: str) -> str:
+    """The stored (unique) hash of a conversation: its :func:`content_hash` within one team.
+    Migration 0005 turned the hashes stored before it into these; keep the two equal."""
+    return hashlib.sha256(f"team {team_id}:{conversation_hash}".encode("ascii")).hexdigest()
 
 
 def customer_key(interaction: Interaction) -> str | None:

@@ -27,3 +27,8 @@ def default_database_url() -> str:
 
 def audio_store_dir() -> Path:
     return data_dir() / "audio"
+
+
+def error_log_path() -> Path:
+    """Where the traceback of an unexpected error is written (the message names the file)."""
+    return data_dir() / "logs" / "errors.log"

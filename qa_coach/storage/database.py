@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qa_coach.domain.errors import QACoachError
 
 from .config import default_database_url
+from .text_cleaning import clean_statement_parameters, json_serializer
 
 UPGRADE_COMMAND = "qa-coach db upgrade"
 
@@ -50,7 +51,7 @@ class Database:
         return self.url.startswith("sqlite")
 
     def _create_engine(self) -> Engine:
-        kwargs: dict = {"echo": self._echo}
+        kwargs: dict = {"echo": self._echo, "json_serializer": json_serializer}
         if self.is_sqlite:
             path = self.url.split("///", 1)[1] if "///" in self.url else ""
             if path and path != ":memory:":
@@ -59,6 +60,8 @@ class Database:
         elif self.schema:
             kwargs["connect_args"] = {"options": f"-csearch_path={self.schema}"}
         engine = create_engine(self.url, **kwargs)
+        # Text is stored (and looked up) the same way on every backend: see text_cleaning.
+        event.listen(engine, "before_cursor_execute", clean_statement_parameters, retval=True)
         if self.is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin_immediate)

@@ -120,12 +120,21 @@ class UserTeam(Base):
 
 
 class IngestedFile(Base):
-    """One imported file, recorded in the same transaction as its interactions."""
+    """One imported file for one team, recorded in the same transaction as its interactions.
+
+    A file is stored once per team: whether it was imported before is answered from the
+    caller's teams only, so a byte-identical copy held by another team is neither revealed
+    nor a reason to skip. (A file whose conversations belong to several teams has a row for
+    each.) ``team_id`` is empty only for files imported before teams were recorded here whose
+    conversations were all already stored.
+    """
 
     __tablename__ = "ingested_files"
+    __table_args__ = (UniqueConstraint("sha256", "team_id", name="uq_ingested_files_sha256_team"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     name: Mapped[str] = mapped_column(String(1000))
     interaction_count: Mapped[int] = mapped_column(Integer)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -141,6 +150,8 @@ class InteractionRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # codec.team_content_hash: what the conversation says, within the team it was stored for,
+    # so a team never stores a conversation twice and never learns of another team's copy.
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     external_id: Mapped[str] = mapped_column(String(500))
     representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"))

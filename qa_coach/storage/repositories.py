@@ -39,6 +39,38 @@ def rubric_version_by_sha(session: Session, sha256: str) -> RubricVersion | None
     return session.scalar(select(RubricVersion).where(RubricVersion.sha256 == sha256))
 
 
+def add_rubric_version(session: Session, rubric: Rubric) -> tuple[RubricVersion, bool]:
+    """The stored version of ``rubric`` (by its SHA-256) and whether this call inserted it.
+
+    ``INSERT ... ON CONFLICT (sha256) DO NOTHING``: when concurrent first ingests register
+    the same rubric, one inserts it and the others wait for that transaction, then read its
+    row, instead of failing on the unique SHA-256.
+    """
+    values = dict(rubric_key=rubric.id, name=rubric.name, version=rubric.version, sha256=rubric.sha256,
+                  yaml_text=rubric.source_text)
+    inserted = session.scalar(
+        _dialect_insert(session)(RubricVersion).values(**values)
+        .on_conflict_do_nothing(index_elements=[RubricVersion.sha256])
+        .returning(RubricVersion.id)
+    )
+    row = session.scalar(select(RubricVersion).where(RubricVersion.sha256 == rubric.sha256))
+    if row is None:  # not inserted and not readable: cannot happen under the unique constraint
+        raise LookupError(f"rubric version {rubric.sha256} neither inserted nor found")
+    return row, inserted is not None
+
+
+def _dialect_insert(session: Session):
+    """The INSERT construct of the session's backend that has ``on_conflict_do_nothing``."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        raise NotImplementedError(f"qa_coach stores its data in SQLite or PostgreSQL, not {name}")
+    return dialect_insert
+
+
 def interaction_row(interaction: Interaction, **kwargs) -> InteractionRow:
     return InteractionRow(**interaction_values(interaction, **kwargs))
 

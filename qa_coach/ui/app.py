@@ -6,7 +6,7 @@ import streamlit as st
 
 from qa_coach.services import auth
 from qa_coach.ui import first_start, nav
-from qa_coach.ui.components import plain_errors
+from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import USER_KEY, context, current_user
 
 
@@ -25,7 +25,7 @@ def main() -> None:
         st.navigation([st.Page(sign_in_page, title="Sign in", url_path="sign-in")], position="hidden").run()
         return
     with st.sidebar:
-        st.markdown(f"**{user.name}**  \n{user.role}")
+        st.markdown(f"**{md(user.name)}**  \n{user.role}")
         if st.button("Sign out", key="sign_out"):
             sign_out()
     st.navigation(nav.navigation_pages(user.role)).run()
@@ -66,10 +66,11 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", key="sign_in_password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
-        try:
-            user = auth.sign_in(ctx.sessions, email, password)
-        except auth.SignInError as exc:
-            st.error(str(exc).capitalize())
-            return
-        st.session_state[USER_KEY] = user
-        st.rerun()
+        with plain_errors():  # anything unexpected: one plain line, the details in the server log
+            try:
+                user = auth.sign_in(ctx.sessions, email, password)
+            except auth.SignInError as exc:
+                st.error(str(exc).capitalize())
+                return
+            st.session_state[USER_KEY] = user
+            st.rerun()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -21,15 +22,34 @@ def plain_errors() -> Iterator[None]:
     try:
         yield
     except PermissionDeniedError as exc:
-        st.error(f"Not allowed: {exc}.", icon="🚫")
+        st.error(f"Not allowed: {md(exc)}.", icon="🚫")
     except NotFoundError as exc:
-        st.warning(f"Not found: {exc}.")
-    except QACoachError as exc:
-        st.error(str(exc))
+        st.warning(f"Not found: {md(exc)}.")
+    except QACoachError as exc:  # it may quote the file or the names in it
+        st.error(md(exc))
     except Exception:  # Streamlit's own rerun/stop signals are BaseException and pass through
         log.exception("page failed")
         st.error("Something went wrong on this page. The details are in the server log; "
                   "please try again or tell your admin.")
+
+
+# Every character that can start or end markdown in Streamlit: CommonMark's inline and block
+# marks, GitHub's tables and strikethrough, Streamlit's :directives[...] and $math$. ("!"
+# makes an image only before "[", escaped here.)
+_MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()<>#+\-.|~:$=&@^])")
+# GitHub-flavoured markdown also links bare URLs, "www." names and e-mail addresses in the
+# text left after escapes are read, so a backslash does not stop those: an invisible word
+# joiner inside "://", "www." and after "@" does.
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
+
+
+def md(text: object) -> str:
+    """``text`` (chat text, names, notes, quotes) for a markdown string: shown as typed, never
+    as a link, an image, formatting or HTML; line breaks are kept."""
+    unlinked = _AUTOLINK_STARTS.sub(_WORD_JOINER, str(text))
+    escaped = _MARKDOWN_MARKS.sub(r"\\\1", unlinked)
+    return "  \n".join(line.strip() for line in escaped.splitlines())  # no indented code blocks
 
 
 def pct(value: float | None) -> str:
@@ -48,6 +68,7 @@ def clock(seconds: float | None) -> str:
 
 
 def interaction_link(interaction_id: int, label: str | None = None, key: str | None = None) -> None:
+    """A link to the interaction page; ``label`` is markdown (pass names through :func:`md`)."""
     from qa_coach.ui import nav
 
     page = nav.page_object("interaction")

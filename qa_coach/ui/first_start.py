@@ -17,6 +17,7 @@ import streamlit as st
 
 from qa_coach.domain.errors import QACoachError
 from qa_coach.services import demo_data, directory
+from qa_coach.ui.components import md
 from qa_coach.ui.context import AppContext
 
 log = logging.getLogger("qa_coach.ui")
@@ -76,7 +77,7 @@ def progress_panel(ctx: AppContext) -> None:
         return
     if job.finished:
         if job.error:
-            st.warning(f"The demo's sample calls were not imported: {job.error}. The rest of the demo works; "
+            st.warning(f"The demo's sample calls were not imported: {md(job.error)}. The rest of the demo works; "
                        "restart the app to try again.", icon="⚠️")
         return
     _live_progress(job)

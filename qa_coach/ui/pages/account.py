@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_coach.services import auth
-from qa_coach.ui.components import plain_errors
+from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user
 
 
 def render() -> None:
     ctx, user = context(), current_user()
-    st.write(f"{user.name} · {user.email} · {user.role}")
+    st.markdown(f"{md(user.name)} · {md(user.email)} · {user.role}")
     with st.form("password_form"):
         old = st.text_input("Current password", type="password", key="pw_old")
         new = st.text_input("New password", type="password", key="pw_new")

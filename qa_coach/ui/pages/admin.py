@@ -7,7 +7,7 @@ import streamlit as st
 
 from qa_coach.domain.people import UserRole
 from qa_coach.services import auth, directory
-from qa_coach.ui.components import plain_errors
+from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user
 
 
@@ -39,7 +39,7 @@ def render() -> None:
                 new = directory.create_user(ctx.sessions, user.id, name=name, email=email, role=role,
                                             representative_id=rep.id if rep else None, team_ids=tuple(user_teams))
                 auth.set_password(ctx.sessions, user.id, new.id, password)
-                st.success(f"User {new.email} added.")
+                st.success(f"User {md(new.email)} added.")
     with c[1].form("admin_password"):
         st.markdown("**Set a password (unlocks the account)**")
         target = st.selectbox("User", accounts, format_func=lambda a: f"{a.name} <{a.email}>", key="pw_user")
@@ -50,7 +50,7 @@ def render() -> None:
                 auth.set_password(ctx.sessions, user.id, target.id, password)
                 if active != target.active:
                     auth.set_active(ctx.sessions, user.id, target.id, active)
-                st.success(f"Saved for {target.email}.")
+                st.success(f"Saved for {md(target.email)}.")
     st.subheader("Teams and representatives")
     st.dataframe(pd.DataFrame([{"Representative": r.name, "Email": r.email, "Team": team_names.get(r.team_id),
                                 "Hired": r.hire_date} for r in reps]), hide_index=True, key="admin_reps")
@@ -60,7 +60,7 @@ def render() -> None:
         if st.form_submit_button("Add team"):
             with plain_errors():
                 directory.create_team(ctx.sessions, user.id, team_name.strip())
-                st.success(f"Team {team_name.strip()} added.")
+                st.success(f"Team {md(team_name.strip())} added.")
     with c[1].form("admin_new_rep"):
         rep_name = st.text_input("Representative's name", key="nr_name")
         rep_email = st.text_input("Email", key="nr_email")
@@ -73,4 +73,4 @@ def render() -> None:
                 else:
                     directory.create_representative(ctx.sessions, user.id, name=rep_name.strip(), team_id=rep_team,
                                                     email=rep_email.strip() or None, hire_date=hired)
-                    st.success(f"Representative {rep_name.strip()} added.")
+                    st.success(f"Representative {md(rep_name.strip())} added.")

@@ -8,7 +8,7 @@ import streamlit as st
 from qa_coach.domain.people import UserRole
 from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.services import calibration, dashboard
-from qa_coach.ui.components import interaction_link, pct, plain_errors
+from qa_coach.ui.components import interaction_link, md, pct, plain_errors
 from qa_coach.ui.context import context, current_user
 
 
@@ -39,7 +39,7 @@ def render() -> None:
             for crit in rubric.criteria:
                 opts = [BuiltInAnswer.NA, *[o.key for o in crit.options]]
                 labels = {BuiltInAnswer.NA: "N/A", **{o.key: o.label for o in crit.options}}
-                st.selectbox(crit.name, opts, index=1, format_func=labels.get, key=f"cal_{crit.id}")
+                st.selectbox(md(crit.name), opts, index=1, format_func=labels.get, key=f"cal_{crit.id}")
             if st.form_submit_button("Submit my score"):
                 chosen_answers = {c.id: st.session_state[f"cal_{c.id}"] for c in rubric.criteria}
                 answers = {cid: (None if a == BuiltInAnswer.NA else a) for cid, a in chosen_answers.items()}

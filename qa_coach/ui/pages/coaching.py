@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from qa_coach.services import analytics, coaching, queries
-from qa_coach.ui.components import interaction_link, pct, plain_errors, when
+from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user
 from qa_coach.ui.pages.progress import pick_rep
 
@@ -33,13 +33,13 @@ def render() -> None:
     if rep is None:
         return
     for cs in coaching.list_coaching_sessions(ctx.sessions, user.id, rep.id):
-        with st.expander(f"{when(cs.held_at)} · focus: {', '.join(cs.focus_criteria) or '–'}"
+        with st.expander(f"{when(cs.held_at)} · focus: {md(', '.join(cs.focus_criteria)) or '–'}"
                          f"{' · acknowledged' if cs.acknowledged else ''}", expanded=False):
-            st.write(cs.notes or "(no notes)")
+            st.markdown(md(cs.notes) if cs.notes else "(no notes)")
             if cs.follow_up_on:
                 st.caption(f"Follow up on {cs.follow_up_on}")
             for item in cs.action_items:
-                done = st.checkbox(f"{item.text}" + (f" (due {item.due_on})" if item.due_on else ""), value=item.done,
+                done = st.checkbox(md(item.text) + (f" (due {item.due_on})" if item.due_on else ""), value=item.done,
                                    key=f"item_{item.id}")
                 if done != item.done:
                     with plain_errors():
@@ -66,7 +66,7 @@ def render() -> None:
             try:
                 parsed = parse_action_items(items)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 return
             rec = coaching.create_coaching_session(ctx.sessions, user.id, rep.id, focus_criteria=tuple(focus),
                                                    notes=notes, interaction_ids=tuple(examples), action_items=parsed,

@@ -10,7 +10,7 @@ import streamlit as st
 from qa_coach.domain.file_types import upload_types
 from qa_coach.domain.statuses import IngestStatus
 from qa_coach.services import directory, ingest, rubrics
-from qa_coach.ui.components import interaction_link
+from qa_coach.ui.components import interaction_link, md
 from qa_coach.ui.context import context, current_user, signals
 
 TYPES = upload_types()
@@ -33,7 +33,7 @@ def render() -> None:
     bar = st.progress(0.0, text="Starting ...")
     with tempfile.TemporaryDirectory(prefix="qa-coach-upload-") as tmp:
         for n, f in enumerate(files):
-            bar.progress(n / len(files), text=f"{f.name}: importing and scoring ({n + 1} of {len(files)})")
+            bar.progress(n / len(files), text=f"{md(f.name)}: importing and scoring ({n + 1} of {len(files)})")
             path = Path(tmp) / Path(f.name).name
             path.write_bytes(f.getvalue())
             outcome = ingest.ingest_file(ctx.sessions, user.id, path, rubric_version_id=version.id,
@@ -47,18 +47,18 @@ def render() -> None:
 def _file_progress(bar, name: str, n: int, total: int):
     """A recording's transcription progress, as part of the whole upload's bar."""
     def progress(fraction: float, message: str) -> None:
-        bar.progress(min(1.0, (n + fraction) / total), text=f"{name}: {message} ({n + 1} of {total})")
+        bar.progress(min(1.0, (n + fraction) / total), text=f"{md(name)}: {md(message)} ({n + 1} of {total})")
 
     return progress
 
 
 def _report(name: str, outcome, tmp: str) -> None:
     if outcome.status == IngestStatus.FAILED:
-        st.error(f"{name}: not imported. {(outcome.error or '').replace(tmp + '/', '')}", icon="⚠️")
+        st.error(f"{md(name)}: not imported. {md((outcome.error or '').replace(tmp + '/', ''))}", icon="⚠️")
     elif outcome.status == IngestStatus.ALREADY_STORED:
-        st.info(f"{name}: this file was imported before; nothing new.")
+        st.info(f"{md(name)}: this file was imported before; nothing new.")
     else:
         extra = f" ({outcome.duplicates} already stored from another file)" if outcome.duplicates else ""
-        st.success(f"{name}: {len(outcome.interaction_ids)} interaction(s) scored and stored{extra}.")
+        st.success(f"{md(name)}: {len(outcome.interaction_ids)} interaction(s) scored and stored{extra}.")
         for iid in outcome.interaction_ids[:20]:
-            interaction_link(iid, f"{name}: open interaction {iid}")
+            interaction_link(iid, f"{md(name)}: open interaction {iid}")

@@ -13,7 +13,7 @@ from qa_coach.domain.people import UserRole
 from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.domain.statuses import DisputeStatus
 from qa_coach.services import dashboard, disputes, queries, reviews, sentiment
-from qa_coach.ui.components import clock, pct, plain_errors
+from qa_coach.ui.components import clock, md, pct, plain_errors
 from qa_coach.ui.context import context, current_user
 
 KEEP = "(automatic)"
@@ -36,7 +36,7 @@ def render() -> None:
     it = detail.interaction
     current = detail.scorecards[0] if detail.scorecards else None
     card = current.scorecard if current else None
-    st.caption(f"{it.channel.value} · {it.id} · {it.started_at:%Y-%m-%d %H:%M}" if it.started_at else it.id)
+    st.caption(f"{it.channel.value} · {md(it.id)} · {it.started_at:%Y-%m-%d %H:%M}" if it.started_at else md(it.id))
     c = st.columns(3)
     c[0].metric("Automatic score", pct(card.score) if card else "–")
     c[1].metric("Human score", pct(detail.review.score) if detail.review else "not reviewed")
@@ -94,14 +94,14 @@ def _transcript(it, chosen) -> None:
     for t in it.turns:
         who = {Role.AGENT: "Agent", Role.CUSTOMER: "Customer"}.get(t.role, t.role.value.title())
         at = clock(t.start) if t.start is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
-        text = t.text.replace("\n", " ")
+        text = md(t.text.replace("\n", " "))
         if t.index in marked:
             text = f":orange-background[{text}]"
         lines.append(f"**{who}** `{at}` {text}" if at else f"**{who}** {text}")
     st.markdown("  \n".join(lines))
     if chosen:
         for ev in chosen.evidence:
-            st.caption(f"Turn {ev.turn_index} {ev.time}: “{ev.quote}” — {ev.signal}")
+            st.caption(f"Turn {ev.turn_index} {md(ev.time)}: “{md(ev.quote)}” — {md(ev.signal)}")
 
 
 def _sentiment(ctx, user, iid: int) -> None:
@@ -122,7 +122,7 @@ def _sentiment(ctx, user, iid: int) -> None:
 
 
 def _scorecard(card) -> None:
-    st.subheader(f"Automatic scorecard ({card.rubric_id} {card.rubric_version})")
+    st.subheader(f"Automatic scorecard ({md(card.rubric_id)} {md(card.rubric_version)})")
     if card.auto_failed:
         st.error("A critical criterion failed: the score is 0.")
     st.dataframe(pd.DataFrame([{
@@ -144,7 +144,7 @@ def _override_form(ctx, user, detail, current) -> None:
             before = prior.get(r.criterion_id)
             index = options.index(BuiltInAnswer.NA if before.na else before.answer) if before else 0
             cols = st.columns([2, 3])
-            cols[0].selectbox(r.name, options, index=index, format_func=labels.get, key=f"ov_{r.criterion_id}")
+            cols[0].selectbox(md(r.name), options, index=index, format_func=labels.get, key=f"ov_{r.criterion_id}")
             cols[1].text_input("Comment", value=before.comment if before else "", key=f"ovc_{r.criterion_id}")
         st.text_area("Overall comment", value=detail.review.comment if detail.review else "", key="ov_comment")
         submitted = st.form_submit_button("Save override")
@@ -171,10 +171,11 @@ def _disputes(ctx, user, detail, card) -> None:
     st.subheader("Disputes")
     names = {r.criterion_id: r.name for r in card.results} if card else {}
     for d in thread:
-        st.markdown(f"**{names.get(d.criterion_id, d.criterion_id)}** · {d.status} · raised "
-                    f"{d.created_at:%Y-%m-%d}: {d.reason}")
+        st.markdown(f"**{md(names.get(d.criterion_id, d.criterion_id))}** · {d.status} · raised "
+                    f"{d.created_at:%Y-%m-%d}: {md(d.reason)}")
         if d.status != DisputeStatus.OPEN:
-            st.caption(f"Decision: {d.decision_reason}" + (f" (new answer: {d.new_answer})" if d.new_answer else ""))
+            st.caption(f"Decision: {md(d.decision_reason)}"
+                       + (f" (new answer: {md(d.new_answer)})" if d.new_answer else ""))
         elif user.role in (UserRole.ADMIN, UserRole.REVIEWER):
             with st.form(f"decide_{d.id}"):
                 reason = st.text_input("Reason", key=f"decide_reason_{d.id}")

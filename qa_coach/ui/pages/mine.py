@@ -10,7 +10,7 @@ import streamlit as st
 
 from qa_coach.domain.file_types import upload_types
 from qa_coach.services import coaching, practice, queries, rubrics
-from qa_coach.ui.components import interaction_link, pct, plain_errors, when
+from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user, signals
 
 
@@ -35,9 +35,9 @@ def render() -> None:
     if not open_sessions:
         st.write("Nothing waiting.")
     for cs in open_sessions:
-        st.markdown(f"**{when(cs.held_at)}** · focus: {', '.join(cs.focus_criteria)}  \n{cs.notes}")
+        st.markdown(f"**{when(cs.held_at)}** · focus: {md(', '.join(cs.focus_criteria))}  \n{md(cs.notes)}")
         for item in cs.action_items:
-            st.markdown(f"- {item.text}" + (f" (due {item.due_on})" if item.due_on else ""))
+            st.markdown(f"- {md(item.text)}" + (f" (due {item.due_on})" if item.due_on else ""))
         if st.button("Acknowledge", key=f"ack_{cs.id}"):
             with plain_errors():
                 coaching.acknowledge_coaching(ctx.sessions, user.id, cs.id)

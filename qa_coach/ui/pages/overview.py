@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from qa_coach.services import analytics, dashboard, directory
-from qa_coach.ui.components import interaction_link, pct, when
+from qa_coach.ui.components import interaction_link, md, pct, when
 from qa_coach.ui.context import context, current_user
 
 
@@ -54,7 +54,7 @@ def render() -> None:
             x=alt.X("week:T", title="Week"), y=alt.Y("score:Q", title="Mean QA score", scale=alt.Scale(domain=[0, 100])),
             tooltip=["week:T", alt.Tooltip("score:Q", format=".1f"), "interactions:Q"]), width="stretch")
     else:
-        st.info(f"No scored interactions for {team.name} in the last {weeks} weeks.")
+        st.info(f"No scored interactions for {md(team.name)} in the last {weeks} weeks.")
 
     st.subheader("Criteria × representative")
     if dash.heatmap:
@@ -78,7 +78,7 @@ def render() -> None:
     if not dash.low_scores:
         st.write("No interaction scored below 60% in this period.")
     for r in dash.low_scores:
-        st.markdown(f"**{pct(r.score)}** · {r.representative} · {when(r.occurred_at)} · {r.external_id}")
+        st.markdown(f"**{pct(r.score)}** · {md(r.representative)} · {when(r.occurred_at)} · {md(r.external_id)}")
         interaction_link(r.interaction_id)
 
     st.subheader("Automatic vs human")

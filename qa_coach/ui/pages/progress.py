@@ -8,7 +8,7 @@ import streamlit as st
 
 from qa_coach.domain.people import UserRole
 from qa_coach.services import analytics, coaching, directory
-from qa_coach.ui.components import pct, when
+from qa_coach.ui.components import md, pct, when
 from qa_coach.ui.context import context, current_user
 
 
@@ -30,11 +30,12 @@ def render() -> None:
         return
     weeks = st.slider("Weeks", 4, 52, 12, key="progress_weeks")
     p = analytics.rep_progress(ctx.sessions, user.id, rep.id, weeks=weeks)
-    st.subheader(rep.name)
+    st.subheader(md(rep.name))
     latest = p.weeks[-1].mean if p.weeks else None
     c = st.columns(3)
     c[0].metric("Latest week", pct(latest))
-    c[1].metric("Team, latest week", pct(p.team_weeks[-1].mean if p.team_weeks else None))
+    c[1].metric("Team, latest week", pct(p.team_weeks[-1].mean if p.team_weeks else None),
+                help=None if p.team_weeks else analytics.TOO_FEW_PEOPLE)
     ch = p.score_change_since_coaching
     c[2].metric("Change since last coaching", "–" if ch is None or ch.delta is None else f"{ch.delta:+.1f} points",
                 help=None if p.last_coaching_at is None else f"last session {when(p.last_coaching_at)}")
@@ -45,7 +46,10 @@ def render() -> None:
             x=alt.X("week:T", title="Week"), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="QA score"),
             color="series:N"), width="stretch")
     else:
-        st.info(f"No scored interactions for {rep.name} in the last {weeks} weeks.")
+        st.info(f"No scored interactions for {md(rep.name)} in the last {weeks} weeks.")
+    shown = {w.week for w in p.team_weeks}
+    if not shown or any(w.week not in shown for w in p.weeks):
+        st.caption(f"Team, where no point is shown: {analytics.TOO_FEW_PEOPLE}")
     if p.criteria:
         st.subheader("Per criterion")
         crit = [{"week": w.week, "criterion": p.criterion_names.get(cid, cid), "share": round(100 * w.mean)}
@@ -61,19 +65,22 @@ def render() -> None:
             st.altair_chart(alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
                 x="week since hire:Q", y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100])), color="series:N"),
                 width="stretch")
+        if all(c.cohort_mean is None for c in p.cohort):
+            st.caption(f"New-hire cohort: {analytics.TOO_FEW_PEOPLE}")
     c = st.columns(2)
     c[0].markdown("**Strongest**  \n" + "  \n".join(
-        f"{p.criterion_names.get(s.criterion_id, s.criterion_id)}: {s.mean:.0%}" for s in p.strongest) or "–")
+        f"{md(p.criterion_names.get(s.criterion_id, s.criterion_id))}: {s.mean:.0%}" for s in p.strongest) or "–")
     c[1].markdown("**Weakest**  \n" + "  \n".join(
-        f"{p.criterion_names.get(s.criterion_id, s.criterion_id)}: {s.mean:.0%}" for s in p.weakest) or "–")
+        f"{md(p.criterion_names.get(s.criterion_id, s.criterion_id))}: {s.mean:.0%}" for s in p.weakest) or "–")
     st.subheader("Coaching history")
     history = coaching.list_coaching_sessions(ctx.sessions, user.id, rep.id)
     if not history:
         st.write("No coaching sessions yet.")
     for cs in history:
         change = p.criterion_change_since_coaching
-        st.markdown(f"**{when(cs.held_at)}** · focus: {', '.join(cs.focus_criteria) or '–'} · "
-                    f"{'acknowledged' if cs.acknowledged else 'not acknowledged yet'}  \n{cs.notes}")
+        st.markdown(f"**{when(cs.held_at)}** · focus: {md(', '.join(cs.focus_criteria)) or '–'} · "
+                    f"{'acknowledged' if cs.acknowledged else 'not acknowledged yet'}  \n{md(cs.notes)}")
         if cs.held_at == p.last_coaching_at and change:
             st.caption("Since this session: " + ", ".join(
-                f"{p.criterion_names.get(k, k)} {v.delta * 100:+.0f}" for k, v in change.items() if v.delta is not None))
+                f"{md(p.criterion_names.get(k, k))} {v.delta * 100:+.0f}" for k, v in change.items()
+                if v.delta is not None))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from qa_coach.domain.people import UserRole
 from qa_coach.services import dashboard, directory, rubric_examples, rubrics, threshold_calibration
-from qa_coach.ui.components import plain_errors
+from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user, signals
 
 
@@ -28,8 +28,8 @@ def _examples(rubric, key: str) -> None:
         (st.error if failed else st.success)(f"{len(report.outcomes) - len(failed)} of {len(report.outcomes)} examples pass.")
         for o in failed:
             for m in o.mismatches:
-                st.markdown(f"- example **{o.example_id}**, {m.criterion_id}: expected {m.expected}, got {m.actual} "
-                            f"({m.rationale})")
+                st.markdown(f"- example **{md(o.example_id)}**, {md(m.criterion_id)}: expected {md(m.expected)}, "
+                            f"got {md(m.actual)} ({md(m.rationale)})")
 
 
 def _kappa(value: float | None) -> str:
@@ -71,7 +71,7 @@ def _threshold_calibration(version) -> None:
                 threshold_calibration.refit_thresholds(ctx.sessions, user.id, team.id, version.id, signals=signals())
         history = threshold_calibration.list_threshold_calibrations(ctx.sessions, user.id, team.id, version.id)
         if not history:
-            st.write(f"No threshold calibration for {team.name} yet.")
+            st.write(f"No threshold calibration for {md(team.name)} yet.")
             return
         latest, applied = history[0], next((c for c in history if c.applied), None)
         st.write(f"Calibration {latest.version} of {latest.created_at:%Y-%m-%d %H:%M}"
@@ -81,11 +81,11 @@ def _threshold_calibration(version) -> None:
         if not latest.applied and st.button(f"Apply calibration {latest.version}", key="thr_cal_apply"):
             threshold_calibration.apply_threshold_calibration(ctx.sessions, user.id, latest.id)
             st.session_state[_DONE_KEY] = (f"Calibration {latest.version} applied: "
-                                           f"{team.name} now scores with its thresholds.")
+                                           f"{md(team.name)} now scores with its thresholds.")
             st.rerun()
         if applied is not None and st.button("Revert to the shipped thresholds", key="thr_cal_revert"):
             threshold_calibration.revert_threshold_calibration(ctx.sessions, user.id, team.id, version.id)
-            st.session_state[_DONE_KEY] = f"Reverted: {team.name} scores with the shipped thresholds again."
+            st.session_state[_DONE_KEY] = f"Reverted: {md(team.name)} scores with the shipped thresholds again."
             st.rerun()
 
 
@@ -109,13 +109,13 @@ def render() -> None:
     try:
         new = rubrics.check_rubric_text(upload.getvalue().decode("utf-8"), source=upload.name)
     except UnicodeDecodeError:
-        st.error(f"{upload.name}: not UTF-8 text.")
+        st.error(f"{md(upload.name)}: not UTF-8 text.")
         return
     except Exception as exc:  # the loader's errors name the line; show them as they are
         with plain_errors():
             raise exc
         return
-    st.success(f"{upload.name} is valid: {new.name} version {new.version}, {len(new.criteria)} criteria.")
+    st.success(f"{md(upload.name)} is valid: {md(new.name)} version {md(new.version)}, {len(new.criteria)} criteria.")
     _criteria_table(new, "rubric_upload_criteria")
     _examples(new, "rubric_upload_examples")
     if user.role in (UserRole.ADMIN, UserRole.REVIEWER) and st.button("Save as a new version", key="rubric_save"):
