@@ -205,7 +205,7 @@ def test_custom_answer_list_with_points() -> None:
 # -- every problem names the file, the YAML path and the line ------------------------------------
 def test_wrong_type_names_path_and_line() -> None:
     msg = problems_of(minimal().replace("weight: 50\n        signals:\n          thanked", "weight: '50'\n        signals:\n          thanked"))
-    assert msg == "team.yaml: sections[0].criteria[1].weight (line 18): must be a number greater than 0"
+    assert msg == "team.yaml: sections[0].criteria[1].weight (line 18): must be a number from 0.01 to 100"
 
 
 def test_a_flag_is_not_a_number_and_a_number_is_not_text() -> None:

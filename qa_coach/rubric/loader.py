@@ -2,12 +2,13 @@
 :mod:`qa_coach.rubric.schema` → the frozen domain objects of :mod:`qa_coach.domain.rubric`.
 
 Every problem names the file, the YAML path and the line:
-``rubrics/x.yaml: sections[0].criteria[1].weight (line 23): must be a number greater than 0``.
+``rubrics/x.yaml: sections[0].criteria[1].weight (line 23): must be a number from 0.01 to 100``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import stat
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -21,6 +22,7 @@ from pydantic_core import ErrorDetails
 from qa_coach.domain.conditions import AllOf, AnyOf, Condition, Not, SignalRef
 from qa_coach.domain.detectors import (
     ActSpec,
+    DetailsSpec,
     DetectorSpec,
     MetricSpec,
     ParaphraseSpec,
@@ -31,6 +33,7 @@ from qa_coach.domain.detectors import (
     SentimentChangeSpec,
     SentimentSpec,
 )
+from qa_coach.domain.details import DetailEventKind
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.interaction import Role
 from qa_coach.domain.rubric import ANSWER_PRESETS, AnswerOption, Criterion, Rubric, RubricExample, Rule, Section
@@ -38,6 +41,12 @@ from qa_coach.rubric import schema
 
 BUILTIN_PACKAGE = "qa_coach.rubric.builtin"
 DEFAULT_RUBRIC = "default"
+
+# Bounds on the work a rubric file can ask for (the default rubric: 27 KB, about 1,000
+# values, 12 levels deep).
+MAX_RUBRIC_BYTES = 1024 * 1024
+MAX_YAML_VALUES = 50_000  # keys, values and items; each use of an alias counts its anchor's
+MAX_YAML_DEPTH = 50  # mappings and lists inside each other
 
 
 class RubricError(InputError):
@@ -75,7 +84,7 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     """Load and validate a rubric file (or a built-in rubric by name, default 'default')."""
     path = resolve_rubric_path(name_or_path)
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path) if isinstance(path, Path) else path.read_bytes()
     except FileNotFoundError:
         raise InputError(str(path), None, "rubric file not found") from None
     except OSError as exc:
@@ -87,6 +96,22 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     return parse_rubric(text, source=str(path))
 
 
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_RUBRIC_BYTES (never waits on a pipe or
+    reads a device without end)."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise InputError(str(path), None, "not a regular file: a rubric is a YAML file")
+    with path.open("rb") as f:
+        raw = f.read(MAX_RUBRIC_BYTES + 1)
+    if len(raw) > MAX_RUBRIC_BYTES:
+        raise InputError(str(path), None, _too_large())
+    return raw
+
+
+def _too_large() -> str:
+    return f"too large: a rubric file may hold at most {MAX_RUBRIC_BYTES // 1024:,} KB"
+
+
 def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
     """Validate a rubric's YAML text; ``source`` names it in errors and becomes ``Rubric.path``.
 
@@ -94,6 +119,8 @@ def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
     from the same source is validated once per process (a file is still read every time,
     so an edited file is seen at once).
     """
+    if len(text) > MAX_RUBRIC_BYTES or len(text.encode("utf-8")) > MAX_RUBRIC_BYTES:
+        raise InputError(source, None, _too_large())
     return _parse_rubric(text, source)
 
 
@@ -129,8 +156,75 @@ class _Sequence(list):
     item_lines: list[int]
 
 
+class _TooMuch(yaml.MarkedYAMLError):
+    """The YAML asks for more work than a rubric may (see MAX_YAML_VALUES, MAX_YAML_DEPTH)."""
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """Reads a document within bounds: at most MAX_YAML_DEPTH levels deep, and at most
+    MAX_YAML_VALUES values with every alias expanded, so a small file of anchors ("a billion
+    laughs") is refused while it is read, long before its expansion would be built."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._total = 0  # values read so far, each use of an alias counting its anchor's
+        self._values: dict[int, int] = {}  # id(node) -> the values it holds, itself included
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # Checked while scanning too: the scanner reads ahead of the composer.
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise _TooMuch(None, None, _TOO_DEEP, self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)  # an unknown alias is an error there
+            if id(node) not in self._values:
+                raise _TooMuch(None, None, f"the alias *{event.anchor} is inside its own anchor &{event.anchor}",
+                               event.start_mark)
+            self._count(self._values[id(node)], event.start_mark)
+            return node
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _TooMuch(None, None, _TOO_DEEP, event.start_mark)
+        self._count(1, event.start_mark)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        self._values[id(node)] = 1 + sum(self._values[id(child)] for child in children)
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML resolves but Python cannot hold (a 13th month, an integer of 5,000
+        digits) is an error at its place."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            why = "a number too long to read" if "integer string conversion" in str(exc) else str(exc)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({why})", node.start_mark
+            ) from None
+
+    def _count(self, values: int, mark: yaml.Mark) -> None:
+        self._total += values
+        if self._total > MAX_YAML_VALUES:
+            raise _TooMuch(None, None, _TOO_MANY, mark)
+
+
+_TOO_DEEP = f"nested more than {MAX_YAML_DEPTH} levels deep (mappings and lists inside each other)"
+_TOO_MANY = (
+    f"more than {MAX_YAML_VALUES:,} values once aliases are expanded (each use of an alias counts all the "
+    "values of its anchor)"
+)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
@@ -162,6 +256,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 def _read_yaml(text: str, source: str) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except _TooMuch as exc:
+        mark = exc.problem_mark
+        raise InputError(source, f"line {mark.line + 1}, column {mark.column + 1}", exc.problem) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -290,6 +387,7 @@ def _criterion(model: schema.Criterion, section: str) -> Criterion:
         fail_answers=tuple(model.fail_answers),
         bonus=model.bonus,
         coaching_tip=model.coaching_tip,
+        route_confidence=tuple(model.confidence.items()),
     )
 
 
@@ -342,6 +440,8 @@ def _detector(model: Any) -> DetectorSpec:
                 threshold=model.threshold,
                 min_count=model.min_count,
             )
+        case schema.DetailsDetector():
+            return DetailsSpec(events=tuple(DetailEventKind(e) for e in model.events), min_count=model.min_count)
         case schema.PatternDetector():
             return PatternSpec(
                 patterns=tuple(model.patterns),

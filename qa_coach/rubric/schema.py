@@ -15,7 +15,6 @@ puts into words.
 import difflib
 import json
 import math
-import re
 from typing import Annotated, Any, Iterator, Literal, Union, get_args
 
 from pydantic import (
@@ -34,12 +33,15 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from qa_coach.domain.rubric import ANSWER_PRESETS
+from qa_coach.domain.details import DetailEventKind
+from qa_coach.domain.detectors.linear_regex import PatternError, compile_pattern
+from qa_coach.domain.rubric import ANSWER_PRESETS, route_names
 from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.domain.turn_tags import TAG_NAMES, tag_named
 
 SCHEMA_ID = "qa-coach/rubric/1"
-WEIGHT_TOTAL = 100.0  # the non-bonus weights of a rubric add up to this
+WEIGHT_TOTAL = 100.0  # the non-bonus weights of a rubric add up to this; no weight is more
+MIN_WEIGHT = 0.01  # the smallest weight: with bonus points over it, a score stays finite
 PROBLEM = "rubric"  # the pydantic error type of every problem worded here
 
 Loc = tuple[Union[str, int], ...]
@@ -80,6 +82,9 @@ def _worded(message: str) -> WrapValidator:
         try:
             return handler(value)
         except ValidationError:
+            if isinstance(value, float) and not math.isfinite(value):  # YAML's .inf, -.inf, .nan
+                spelled = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+                raise PydanticCustomError(PROBLEM, f"{message}, not {spelled}") from None
             raise PydanticCustomError(PROBLEM, message) from None
 
     return WrapValidator(check)
@@ -104,9 +109,9 @@ def _one_of(what: str, choices: Any, also: str = "") -> Any:
 
 def _compiles(pattern: str) -> str:
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise PydanticCustomError(PROBLEM, f"not a valid regular expression ({exc})") from None
+        compile_pattern(pattern)
+    except PatternError as exc:
+        raise PydanticCustomError(PROBLEM, exc.reason) from None
     return pattern
 
 
@@ -143,7 +148,9 @@ Regex = Annotated[Text, AfterValidator(_compiles)]
 Flag = Annotated[bool, _worded("must be true or false")]
 Number = Annotated[float, _worded("must be a number")]
 Points = Annotated[float, Field(ge=0), _worded("must be a number ≥ 0")]
-Weight = Annotated[float, Field(gt=0), _worded("must be a number greater than 0")]
+Weight = Annotated[
+    float, Field(ge=MIN_WEIGHT, le=WEIGHT_TOTAL), _worded(f"must be a number from {MIN_WEIGHT:g} to {WEIGHT_TOTAL:g}")
+]
 Count = Annotated[int, Field(ge=1), _worded("must be a whole number ≥ 1")]
 Similarity = Annotated[float, Field(ge=0, le=1), _worded("must be a number from 0 to 1")]
 SentimentScore = Annotated[float, Field(ge=-1, le=1), _worded("must be a number from -1 to 1")]
@@ -171,12 +178,14 @@ ChangeSpeaker = _one_of("speaker", Literal["customer", "agent"])
 CriticalScope = _one_of("critical scope", Literal["interaction", "section"])
 AnswerPreset = _one_of("answer type", Literal[tuple(ANSWER_PRESETS)], " or a list")
 TurnTag = _one_of("turn tag", Literal[TAG_NAMES])
+DetailEvent = _one_of("detail event", Literal[tuple(k.value for k in DetailEventKind)])
 
 
 class _Model(BaseModel):
-    """Strict (no number as text, no flag as number), closed (unknown fields are errors)."""
+    """Strict (no number as text, no flag as number), closed (unknown fields are errors),
+    finite (no .inf or .nan anywhere)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -428,9 +437,22 @@ class MetricDetector(_Model):
         return self
 
 
+class DetailsDetector(_Model):
+    """Hit when at least ``min_count`` of the customer's stated details (days, dates,
+    times, counts, where from and to, areas, names, references) meet one of ``events``:
+    used by the agent, re-asked by the agent, or repeated by the customer unasked."""
+
+    type: Literal["details"]
+    events: list[DetailEvent] = Field(
+        min_length=1, description="What happened to a detail: used, re-asked, repeated (a detail counts once per event)."
+    )
+    min_count: Count = Field(1, description="Events that must be found.")
+
+
 DETECTORS = (
     PhrasesDetector,
     ActDetector,
+    DetailsDetector,
     PatternDetector,
     QuestionDetector,
     ParaphraseDetector,
@@ -526,6 +548,12 @@ class Criterion(_Model):
     na_when: Condition | None = Field(None, description="When it holds, the criterion is N/A (leaves the denominator).")
     na_reason: Text = Field("", description="Shown on the scorecard when N/A.")
     coaching_tip: Text = Field("", description="Advice shown when the criterion is missed.")
+    confidence: dict[Text, Probability] = Field(
+        {},
+        description="Calibrated confidence of each route to an answer ('na', 'rule 1', 'rule 2', ..., "
+        "'otherwise'): how often it agreed with reviewers, fitted on reviewed conversations "
+        "(qa-coach evaluate --fit-confidence); a route not listed keeps the detectors' confidence.",
+    )
 
     @property
     def answer_keys(self) -> list[str]:
@@ -550,6 +578,11 @@ class Criterion(_Model):
             problems.append(problem(("fail_answers",), f"unknown answer(s): {', '.join(unknown)}", self.fail_answers))
         if self.critical and self.bonus:
             problems.append(problem(("critical",), "a bonus criterion cannot be critical", True))
+        routes = route_names(len(self.rules), self.na_when is not None)
+        for route in self.confidence:
+            if route not in routes:
+                problems.append(problem(
+                    ("confidence", route), f"'{route}' is not a route of this criterion ({', '.join(routes)})", route))
 
         conditions = [(("rules", i, "when"), r.when) for i, r in enumerate(self.rules)]
         if self.na_when is not None:

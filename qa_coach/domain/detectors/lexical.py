@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, Scope, ScoringContext, evidence_for
+from qa_coach.domain.detectors.linear_regex import LinearPattern, compile_pattern
 from qa_coach.domain.detectors.text import content_words, is_question
 
 
@@ -15,28 +15,30 @@ from qa_coach.domain.detectors.text import content_words, is_question
 class PatternSpec(ReadsOnlyItsTurns):
     """Hit when a sentence in scope matches one of the regular expressions
     (case-insensitive) and none of the ``exclude`` ones ("sorry, could you repeat that"
-    is not an apology)."""
+    is not an apology). The expressions run in linear time (:mod:`.linear_regex`); one that
+    cannot raises :class:`~qa_coach.domain.detectors.linear_regex.PatternError`."""
 
     patterns: tuple[str, ...]
     scope: Scope
     min_count: int
     exclude: tuple[str, ...]
-    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
-    excluded: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    compiled: tuple[LinearPattern, ...] = field(init=False, repr=False, compare=False)
+    excluded: tuple[LinearPattern, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "compiled", tuple(re.compile(p, re.IGNORECASE) for p in self.patterns))
-        object.__setattr__(self, "excluded", tuple(re.compile(p, re.IGNORECASE) for p in self.exclude))
+        object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        object.__setattr__(self, "excluded", tuple(compile_pattern(p) for p in self.exclude))
 
     def detect(self, ctx: ScoringContext) -> Detection:
         hits = []
         for i in ctx.select(self.scope):
-            if any(rx.search(ctx.units[i].text) for rx in self.excluded):
+            text = ctx.units[i].text
+            if any(rx.search(text) is not None for rx in self.excluded):
                 continue
             for rx in self.compiled:
-                m = rx.search(ctx.units[i].text)
-                if m:
-                    hits.append(evidence_for(ctx.units[i], f"matches pattern /{rx.pattern}/ ('{m.group(0)}')"))
+                found = rx.search(text)
+                if found is not None:
+                    hits.append(evidence_for(ctx.units[i], f"matches pattern /{rx.source}/ ('{found}')"))
                     break
         if len(hits) >= self.min_count:
             return Detection(True, 0.95, f"{len(hits)} turn(s) match", tuple(hits[:3]))
