@@ -3,6 +3,8 @@ cross-validation harness, and ``qa-coach evaluate`` with the real chats reported
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from collections import Counter
 from pathlib import Path
@@ -16,7 +18,13 @@ from qa_coach.cli import main
 from qa_coach.domain.errors import InputError
 from qa_coach.evaluation.cross_validation import cross_validate, repeated_k_fold
 from qa_coach.evaluation.qa_dev import CRITERIA, QaDevMissing, ReviewedChat, load_qa_dev
-from qa_coach.evaluation.qa_dev_accuracy import CriterionAnswer, evaluate_qa_dev, fits_nothing
+from qa_coach.evaluation.qa_dev_accuracy import (
+    CriterionAnswer,
+    evaluate_qa_dev,
+    fits_nothing,
+    fits_route_confidence,
+    route_confidence,
+)
 from qa_coach.ingest import import_text
 from tests.fakes import BagOfWordsSignals
 
@@ -325,3 +333,37 @@ def test_evaluate_with_the_real_models_tables_qa_dev_first(qa_dev_dir, fresh_sco
         off_diagonal = sum(n for i, row in enumerate(c["confusion"]["counts"]) for j, n in enumerate(row) if i != j)
         assert off_diagonal == len(wrong)
         assert all(d["human"] in labels and d["scorer"] in labels and d["rationale"] for d in wrong)
+
+
+# --- calibrated confidence -----------------------------------------------------------------
+
+
+def test_route_confidence_is_each_routes_smoothed_agreement() -> None:
+    chats = _chats(["yes"] * 10)
+    # route "rule 1" answers yes (always right), "otherwise" answers no (right never)
+    answers = [{c: CriterionAnswer("yes" if i < 8 else "no", 0.9, "why", "rule 1" if i < 8 else "otherwise")
+                for c in CRITERIA} for i in range(10)]
+    table = route_confidence(chats, answers)
+    assert table["greeting"] == {"otherwise": round(1 / 4, 2), "rule 1": round(9 / 10, 2)}
+
+
+def test_calibrated_confidence_is_fitted_on_the_training_folds_only_and_splits_right_from_wrong() -> None:
+    labels = ["yes", "no"] * 15
+    chats = _chats(labels)
+    # "rule 1" is right on every chat, "otherwise" wrong on every chat; the scorer's own
+    # confidence says the opposite (0.9 for the wrong route), and a route only one chat
+    # takes was never seen in training: it goes to review, whatever the scorer's confidence
+    answers = []
+    for i, label in enumerate(labels):
+        route = "rule 1" if i % 3 else "otherwise"
+        wrong = "no" if label == "yes" else "yes"
+        answers.append({c: CriterionAnswer(label if route == "rule 1" else wrong, 0.2 if route == "rule 1" else 0.9,
+                                           "why", route) for c in CRITERIA})
+    answers[0] = {c: replace(a, route="rule 9", confidence=0.99) for c, a in answers[0].items()}
+    by_id = {c.id: a for c, a in zip(chats, answers)}
+    report = evaluate_qa_dev(chats, answers, fits_route_confidence(by_id), threshold=0.5)
+    greeting = report.criteria[0]
+    assert greeting.confident.agreement.mean == 1.0 and greeting.confident.n.mean == 20
+    assert greeting.unsure.agreement.mean == 0.0 and greeting.unsure.n.mean == 10  # 9 "otherwise" + "rule 9"
+    plain = evaluate_qa_dev(chats, answers, fits_nothing(by_id), threshold=0.5).criteria[0]
+    assert plain.confident.agreement.mean < 0.5  # the uncalibrated confidence sent the wrong answers on

@@ -26,6 +26,7 @@ REGENERATE = "python -m qa_coach.rubric.schema > docs/rubric.schema.json"
 MINIMAL_SETTINGS = {
     "phrases": {"exemplars": ["thanks for waiting"]},
     "act": {"tags": ["apologises"]},
+    "details": {"events": ["re-asked"]},
     "pattern": {"patterns": ["thank"]},
     "question": {},
     "paraphrase": {},

@@ -69,6 +69,74 @@ def test_score_files_scores_each_file_and_reports_a_bad_one_beside_the_others(tm
     assert results[0].scorecards[0].score > results[2].scorecards[0].score
 
 
+class _CountingSignals:
+    """The bag-of-words signals, counting the model calls and the texts in each."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def analyze(self, texts, *args, **kwargs):
+        self.batches.append(len(texts))
+        return SIGNALS.analyze(texts, *args, **kwargs)
+
+    def embed(self, texts):
+        self.batches.append(len(texts))
+        return SIGNALS.embed(texts)
+
+
+def test_score_files_batches_the_chats_of_many_files_into_one_model_call(tmp_path, monkeypatch):
+    from qa_coach.services import text_models
+
+    counting = _CountingSignals()
+    monkeypatch.setattr(text_models, "default_signals", lambda: counting)
+    rubric = tmp_path / "support.yaml"
+    rubric.write_text(RUBRIC_V1, encoding="utf-8")
+    files = [write_chat(tmp_path, f"c{i}.txt", "Ann", f"c{i}", polite=i % 2 == 0) for i in range(6)]
+    no_agent = tmp_path / "no_agent.txt"
+    no_agent.write_text("Customer: hello?\nCustomer: anyone there?\n", encoding="utf-8")
+    files.insert(3, no_agent)
+    file_scoring.score_files([], rubric=rubric)  # the scorer is built (its phrases embedded) once
+    counting.batches.clear()
+    one_at_a_time = []
+    for path in files:
+        one_at_a_time += list(file_scoring.score_files([path], rubric=rubric))
+    calls_alone = len(counting.batches)
+    counting.batches.clear()
+    together = list(file_scoring.score_files(files, rubric=rubric))
+    # One model call for the six good chats (the scorer's texts of a batch go in at once),
+    # where one call per file was needed before; the results do not change.
+    assert len(counting.batches) == 1 and calls_alone == 6
+    assert [r.path for r in together] == files
+    assert together[3].error and "no agent turn" in together[3].error
+    for alone, batched in zip(one_at_a_time, together):
+        assert alone.error == batched.error
+        assert [[(x.criterion_id, x.answer, x.points) for x in c.results] for c in alone.scorecards] == [
+            [(x.criterion_id, x.answer, x.points) for x in c.results] for c in batched.scorecards]
+
+
+def test_score_files_reports_an_unexpected_parser_fault_for_that_file_and_goes_on(tmp_path, monkeypatch):
+    from qa_coach.services import text_models
+
+    monkeypatch.setattr(text_models, "default_signals", lambda: SIGNALS)
+    monkeypatch.setenv("QA_COACH_DATA_DIR", str(tmp_path / "data"))
+    real_read = file_scoring.read_interactions
+
+    def read(path, *args, **kwargs):
+        if path.name == "broken.txt":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(file_scoring, "read_interactions", read)
+    rubric = tmp_path / "support.yaml"
+    rubric.write_text(RUBRIC_V1, encoding="utf-8")
+    good = write_chat(tmp_path, "good.txt", "Ann", "c1", polite=True)
+    broken = write_chat(tmp_path, "broken.txt", "Ann", "c2", polite=True)
+    results = list(file_scoring.score_files([broken, good], rubric=rubric))
+    assert "broken.txt" in results[0].error and "unexpected error: RecursionError" in results[0].error
+    assert "details written to" in results[0].error and "Traceback" not in results[0].error
+    assert results[1].error is None and len(results[1].scorecards) == 1
+
+
 def test_score_files_refuses_a_bad_rubric_before_reading_any_file(tmp_path):
     with pytest.raises(InputError, match="missing.yaml"):
         file_scoring.score_files([tmp_path / "never-read.txt"], rubric=tmp_path / "missing.yaml")

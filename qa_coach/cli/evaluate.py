@@ -30,10 +30,25 @@ from qa_coach.evaluation.qa_dev_accuracy import QaDevReport, Spread
 @click.option(
     "--show-errors", is_flag=True, help="List every qa_dev chat and criterion where the scorer and the label differ."
 )
-def evaluate_command(as_json: bool, rubric: str | None, qa_dev_dir: Path, show_errors: bool) -> None:
+@click.option(
+    "--fit-confidence", is_flag=True,
+    help="Only print each criterion's calibrated route confidence, fitted on all qa_dev chats, as rubric YAML.",
+)
+def evaluate_command(as_json: bool, rubric: str | None, qa_dev_dir: Path, show_errors: bool, fit_confidence: bool) -> None:
     """Measure the scorer against human labels (real chats first) and the sentiment model against VADER."""
     from qa_coach.evaluation import qa_dev_accuracy, scorer_accuracy, sentiment
     from qa_coach.evaluation.qa_dev import QaDevMissing
+
+    if fit_confidence:
+        import yaml
+
+        try:
+            table = qa_dev_accuracy.fit_route_confidence(qa_dev_dir, rubric)
+        except QaDevMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("# confidence: of each criterion, fitted on the qa_dev chats (paste under the criterion)")
+        click.echo(yaml.safe_dump({c: {"confidence": t} for c, t in table.items()}, sort_keys=False).rstrip())
+        return
 
     try:
         qa_dev: QaDevReport | str = qa_dev_accuracy.measure_scorer(qa_dev_dir, rubric)
@@ -71,6 +86,12 @@ def _count(n: Spread) -> str:
     return f"{n.mean:g}" if n.low == n.high else f"{n.mean:.1f}"
 
 
+def _side(figures) -> str:
+    """Agreement, kappa and answer count of the answers on one side of the threshold."""
+    agreement = "—" if figures.agreement.mean is None else f"{figures.agreement.mean:.0%}"
+    return f"{agreement} {_kappa(figures.kappa.mean)} ({_count(figures.n)})"
+
+
 def _echo_qa_dev(report: QaDevReport | str, folder: Path, show_errors: bool) -> None:
     if isinstance(report, str):
         click.echo(f"Scorer vs reviewers on real chats (qa_dev): skipped. {report}")
@@ -81,18 +102,17 @@ def _echo_qa_dev(report: QaDevReport | str, folder: Path, show_errors: bool) -> 
     click.echo("  the scorer's against the adjudicated label, the reviewers' A against B.")
     click.echo(f"  cross-validated: {report.repeats} repeats x {report.folds} folds by chat (seed {report.seed}),")
     click.echo("  mean [min–max] over the repeats of the kappa of each repeat's out-of-fold answers; the")
-    click.echo(f"  confidence columns split those answers at the review queue's threshold ({t:g}).")
+    click.echo(f"  confidence columns split those answers at the review queue's threshold ({t:g}), with the")
+    click.echo("  confidence calibrated on the training folds only: agreement, kappa and answers on each side.")
     click.echo(
         f"\n    {'criterion':<18}{'n':>4}{'reviewers κ':>13}{'agreement':>11}{'κ':>7}"
-        f"{'κ cross-validated':>21}{f'κ conf ≥ {t:g} (n)':>20}{f'κ conf < {t:g} (n)':>20}"
+        f"{'κ cross-validated':>21}{f'conf ≥ {t:g}: agr. κ (n)':>26}{f'conf < {t:g}: agr. κ (n)':>26}"
     )
     for c in report.criteria:
         cv = c.cross_validated
-        confident = f"{_kappa(c.confident.kappa.mean)} ({_count(c.confident.n)})"
-        unsure = f"{_kappa(c.unsure.kappa.mean)} ({_count(c.unsure.n)})"
         click.echo(
             f"    {c.criterion:<18}{c.scorer.n:>4}{_kappa(c.reviewers.kappa):>13}{c.scorer.agreement:>11.1%}"
-            f"{_kappa(c.scorer.kappa):>7}{_spread(cv.kappa):>21}{confident:>20}{unsure:>20}"
+            f"{_kappa(c.scorer.kappa):>7}{_spread(cv.kappa):>21}{_side(c.confident):>26}{_side(c.unsure):>26}"
         )
     for missing in report.missing_criteria:
         click.echo(f"    {missing:<18}not in the rubric")

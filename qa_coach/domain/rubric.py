@@ -45,6 +45,9 @@ class Criterion:
     fail_answers: tuple[str, ...] = ()  # answers that fail a critical criterion
     bonus: bool = False  # bonus points add to the score but not to the denominator
     coaching_tip: str = ""
+    # (route, confidence): how often each way to an answer agreed with reviewers, fitted on
+    # reviewed conversations; a route missing here keeps the detectors' own confidence.
+    route_confidence: tuple[tuple[str, float], ...] = ()
 
     def option(self, key: str) -> AnswerOption:
         for opt in self.options:
@@ -60,12 +63,33 @@ class Criterion:
         """The first rule whose condition holds (None: ``otherwise`` applies)."""
         return next((rule for rule in self.rules if evaluate(rule.when, hit)), None)
 
+    def route_for(self, hit: Callable[[str], bool]) -> str:
+        """Which way the answer is reached: "na", "rule N" (1-based) or "otherwise"."""
+        if self.is_na(hit):
+            return NA_ROUTE
+        for number, rule in enumerate(self.rules, 1):
+            if evaluate(rule.when, hit):
+                return f"rule {number}"
+        return OTHERWISE_ROUTE
+
+    def calibrated_confidence(self, route: str) -> float | None:
+        return dict(self.route_confidence).get(route)
+
     def answer_for(self, hit: Callable[[str], bool]) -> str | None:
         """The answer key the rules give, None when the criterion is N/A."""
         if self.is_na(hit):
             return None
         rule = self.rule_for(hit)
         return rule.answer if rule is not None else self.otherwise
+
+
+NA_ROUTE = "na"
+OTHERWISE_ROUTE = "otherwise"
+
+
+def route_names(rule_count: int, has_na: bool) -> tuple[str, ...]:
+    """The routes of a criterion with ``rule_count`` rules (and ``na_when`` or not)."""
+    return ((NA_ROUTE,) if has_na else ()) + tuple(f"rule {n}" for n in range(1, rule_count + 1)) + (OTHERWISE_ROUTE,)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from qa_coach.domain.interaction import Role
@@ -49,6 +49,9 @@ class CriterionResult:
     confidence: float  # 0..1: how sure the detector is of its answer
     rationale: str  # which signal decided, in plain words
     evidence: tuple[Evidence, ...]
+    # Which way the answer was reached ("na", "rule N", "otherwise"), for calibrating the
+    # confidence; not stored (the stored confidence already reflects it), so not compared.
+    route: str = field(default="", compare=False)
 
     @property
     def fraction(self) -> float | None:

@@ -55,21 +55,26 @@ class Scorer:
     def score_many(self, interactions: Sequence[Interaction]) -> list[Scorecard]:
         return [self._scorecard(ctx) for ctx in self.contexts(interactions)]
 
+    @staticmethod
+    def scorable_units(interaction: Interaction) -> list[Unit]:
+        """The units the scorer reads in ``interaction``; NothingToScoreError when it has
+        nothing to score (no speech, no agent turn, no words). Callers that batch many
+        files check each one with it first, so one bad file does not sink the batch."""
+        if interaction.metadata.get("no_speech"):
+            raise NothingToScoreError(f"{_where(interaction)}: no speech was found in the recording; nothing to score")
+        if not interaction.has_agent:
+            raise NothingToScoreError(
+                f"{_where(interaction)}: no agent turn to score "
+                "(check the speaker labels or the agent channel)"
+            )
+        units = build_units(interaction)
+        if not units:
+            raise NothingToScoreError(f"{_where(interaction)}: the conversation has no words")
+        return units
+
     def contexts(self, interactions: Sequence[Interaction]) -> list[ScoringContext]:
         """The interactions prepared for detectors, the model signals computed in one batch."""
-        all_units = []
-        for interaction in interactions:
-            if interaction.metadata.get("no_speech"):
-                raise NothingToScoreError(f"{_where(interaction)}: no speech was found in the recording; nothing to score")
-            if not interaction.has_agent:
-                raise NothingToScoreError(
-                    f"{_where(interaction)}: no agent turn to score "
-                    "(check the speaker labels or the agent channel)"
-                )
-            units = build_units(interaction)
-            if not units:
-                raise NothingToScoreError(f"{_where(interaction)}: the conversation has no words")
-            all_units.append(units)
+        all_units = [self.scorable_units(interaction) for interaction in interactions]
         flat = [u for units in all_units for u in units]
         vectors, sentiments, tags = self._analyze(flat)
         contexts, offset = [], 0
@@ -143,6 +148,9 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
         d = detection(name)
         return d.known and d.hit
 
+    route = criterion.route_for(hit)
+    calibrated = criterion.calibrated_confidence(route)
+
     def result(names: list[tuple[str, bool]], **answer) -> CriterionResult:
         # the fields every answer shares; ``answer`` gives the ones that differ
         return CriterionResult(
@@ -152,9 +160,10 @@ def score_criterion(criterion: Criterion, ctx: ScoringContext) -> CriterionResul
             max_points=criterion.weight,
             weight=criterion.weight,
             critical=criterion.critical,
-            confidence=_confidence(names, detection),
+            confidence=calibrated if calibrated is not None else _confidence(names, detection),
             rationale=_rationale(names, detection),
             evidence=_evidence(names, detection),
+            route=route,
             **answer,
         )
 

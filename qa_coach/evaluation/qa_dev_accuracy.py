@@ -12,7 +12,7 @@ another fitter and is then only ever measured on chats its fit did not see.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from statistics import mean
 from typing import Callable, Mapping, Sequence
@@ -30,6 +30,7 @@ class CriterionAnswer:
     answer: str  # yes / partial / no / na
     confidence: float
     rationale: str
+    route: str = ""  # which way the rubric reached the answer: "na", "rule N", "otherwise"
 
 
 ChatAnswers = Mapping[str, CriterionAnswer]  # criterion -> answer, for one chat
@@ -109,7 +110,7 @@ def scorer_answers(chats: Sequence[ReviewedChat], rubric: str | None = None) -> 
     return [
         {
             r.criterion_id: CriterionAnswer(
-                r.answer or BuiltInAnswer.NA, r.confidence, (r.na_reason if r.na else r.rationale) or ""
+                r.answer or BuiltInAnswer.NA, r.confidence, (r.na_reason if r.na else r.rationale) or "", r.route
             )
             for r in card.results
             if r.criterion_id in CRITERIA
@@ -127,6 +128,48 @@ def fits_nothing(answers: Mapping[str, ChatAnswers]) -> ChatFitter:
 
     def fit(training: Sequence[ReviewedChat]) -> ChatPredictor:
         return lambda unseen: [answers[c.id] for c in unseen]
+
+    return fit
+
+
+#: The prior of a route's confidence: as if it had been seen agreeing once and disagreeing
+#: once, so a route seen on few chats stays near 0.5 (near the review threshold).
+_PRIOR_AGREE, _PRIOR_SEEN = 1, 2
+_UNSEEN_ROUTE = 0.0  # a route no training chat took was never checked: it goes to review
+
+
+def route_confidence(chats: Sequence[ReviewedChat], answers: Sequence[ChatAnswers]) -> dict[str, dict[str, float]]:
+    """criterion -> route -> how often the answers reached by that route agreed with the
+    adjudicated label (smoothed by the prior): the calibrated confidence of that route."""
+    agree: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for chat, chat_answers in zip(chats, answers):
+        for criterion, a in chat_answers.items():
+            key = (criterion, a.route)
+            seen[key] = seen.get(key, 0) + 1
+            agree[key] = agree.get(key, 0) + (a.answer == chat.label[criterion])
+    table: dict[str, dict[str, float]] = {}
+    for (criterion, route), n in sorted(seen.items()):
+        table.setdefault(criterion, {})[route] = round((agree[(criterion, route)] + _PRIOR_AGREE) / (n + _PRIOR_SEEN), 2)
+    return table
+
+
+def fits_route_confidence(answers: Mapping[str, ChatAnswers]) -> ChatFitter:
+    """The fitter that calibrates confidence: the answers stay the scorer's, and each one's
+    confidence becomes its route's agreement rate on the training chats only (never the
+    confidence the rubric ships, which was fitted on every chat)."""
+
+    def fit(training: Sequence[ReviewedChat]) -> ChatPredictor:
+        table = route_confidence(training, [answers[c.id] for c in training])
+
+        def predict(unseen: Sequence[ReviewedChat]) -> list[ChatAnswers]:
+            return [
+                {crit: replace(a, confidence=table.get(crit, {}).get(a.route, _UNSEEN_ROUTE))
+                 for crit, a in answers[c.id].items()}
+                for c in unseen
+            ]
+
+        return predict
 
     return fit
 
@@ -223,5 +266,13 @@ def measure_scorer(folder: Path, rubric: str | None = None) -> QaDevReport:
     ``folder``. Raises QaDevMissing when the folder is not there."""
     chats = load_qa_dev(folder)
     answers = scorer_answers(chats, rubric)
-    fitter = fits_nothing({chat.id: chat_answers for chat, chat_answers in zip(chats, answers)})
+    fitter = fits_route_confidence({chat.id: chat_answers for chat, chat_answers in zip(chats, answers)})
     return evaluate_qa_dev(chats, answers, fitter, threshold=REVIEW_CONFIDENCE)
+
+
+def fit_route_confidence(folder: Path, rubric: str | None = None) -> dict[str, dict[str, float]]:
+    """The route confidence of each criterion (see :func:`route_confidence`), fitted on all
+    the qa_dev chats in ``folder``: what a rubric ships. Its cross-validated effect is what
+    :func:`measure_scorer` reports."""
+    chats = load_qa_dev(folder)
+    return route_confidence(chats, scorer_answers(chats, rubric))

@@ -11,6 +11,9 @@ from qa_coach.domain.interaction import Interaction
 from qa_coach.domain.scorecard import Scorecard
 from qa_coach.domain.scoring import Scorer
 
+from qa_coach.domain.file_types import is_audio
+
+from .error_log import unexpected_error_message
 from .ingest import read_interactions
 from .scorers import scorer_for
 
@@ -25,29 +28,70 @@ class ScoredFile:
     error: str | None = None  # what was wrong with the file (nothing of it was scored)
 
 
+#: Chats are scored together once this many conversations are read (from one file or
+#: many): the model then sees the sentences of all of them in one batch. A recording is
+#: scored on its own, after the chats read before it.
+BATCH_CONVERSATIONS = 64
+
+
 def score_files(paths: Iterable[Path], *, rubric: str | Path | None = None, format: str | None = None,
                 whisper_model: str = "base", progress: FileProgress | None = None) -> Iterator[ScoredFile]:
-    """Score every conversation in each file, file by file, with the packaged models.
+    """Score every conversation in each file, with the packaged models; one result per
+    file, in the order given.
 
     The rubric (a file or a built-in name; default: the default rubric) and the models load
-    at once, so a bad rubric fails before any file is read; a bad file becomes a
-    :class:`ScoredFile` with its ``error`` and the others are still scored. Recordings are
-    transcribed with ``whisper_model``; ``progress`` follows each transcription."""
-    return _score_each(scorer_for(rubric), list(paths), format, whisper_model, progress)
+    at once, so a bad rubric fails before any file is read. Chat files are read first and
+    scored in batches across files (:data:`BATCH_CONVERSATIONS`), so a folder of small
+    chats runs at the batched speed. A bad file becomes a :class:`ScoredFile` with its
+    ``error`` (an unexpected one is recorded in the error log, which the error names) and
+    the others are still scored. Recordings are transcribed with ``whisper_model``;
+    ``progress`` follows each transcription."""
+    return _score_in_batches(scorer_for(rubric), list(paths), format, whisper_model, progress)
 
 
-def _score_each(scorer: Scorer, paths: list[Path], format: str | None, whisper_model: str,
-                progress: FileProgress | None) -> Iterator[ScoredFile]:
+def _score_in_batches(scorer: Scorer, paths: list[Path], format: str | None, whisper_model: str,
+                      progress: FileProgress | None) -> Iterator[ScoredFile]:
     from qa_coach.ingest.audio.call import TranscribeOptions
 
     options = TranscribeOptions(model=whisper_model)
+    pending: list[ScoredFile] = []  # read (or failed) and not yet scored, in order
+
+    def flush() -> Iterator[ScoredFile]:
+        conversations = [i for read in pending for i in read.interactions]
+        cards = iter(scorer.score_many(conversations) if conversations else ())
+        for read in pending:
+            yield read if read.error else ScoredFile(read.path, read.interactions,
+                                                     tuple(next(cards) for _ in read.interactions))
+        pending.clear()
+
     for path in paths:
         follow = None if progress is None else (lambda f, m, path=path: progress(path, f, m))
-        try:
-            interactions = read_interactions(path, format, None, transcribe=options, progress=follow,
-                                             signals=scorer.signals)
-            cards = scorer.score_many(interactions)
-        except QACoachError as exc:
-            yield ScoredFile(path, error=str(exc))
+        if is_audio(path):
+            yield from flush()
+            yield _score_recording(scorer, path, format, options, follow)
             continue
-        yield ScoredFile(path, tuple(interactions), tuple(cards))
+        pending.append(_read(scorer, path, format, options, follow))
+        if sum(len(r.interactions) for r in pending) >= BATCH_CONVERSATIONS:
+            yield from flush()
+    yield from flush()
+
+
+def _score_recording(scorer: Scorer, path: Path, format: str | None, options, follow) -> ScoredFile:
+    read = _read(scorer, path, format, options, follow)
+    if read.error is not None:
+        return read
+    return ScoredFile(path, read.interactions, tuple(scorer.score_many(read.interactions)))
+
+
+def _read(scorer: Scorer, path: Path, format: str | None, options, follow) -> ScoredFile:
+    """The file's conversations, each checked to have something to score; or its error."""
+    try:
+        interactions = read_interactions(path, format, None, transcribe=options, progress=follow,
+                                         signals=scorer.signals)
+        for interaction in interactions:
+            scorer.scorable_units(interaction)
+    except QACoachError as exc:
+        return ScoredFile(path, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one file's fault must not sink the batch
+        return ScoredFile(path, error=f"{path}: {unexpected_error_message(exc, f'reading {path}')}")
+    return ScoredFile(path, tuple(interactions))

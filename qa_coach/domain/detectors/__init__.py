@@ -4,6 +4,7 @@ turns that show it. Every detector follows :class:`~qa_coach.domain.detectors.ba
 the rubric schema (:mod:`qa_coach.rubric.schema`) names them and holds their defaults."""
 
 from qa_coach.domain.detectors.act import ActSpec
+from qa_coach.domain.detectors.details import DetailsSpec
 from qa_coach.domain.detectors.base import Detection, DetectorSpec, Scope
 from qa_coach.domain.detectors.lexical import PatternSpec, QuestionSpec
 from qa_coach.domain.detectors.metric import MetricSpec
@@ -12,6 +13,7 @@ from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSp
 
 __all__ = [
     "ActSpec",
+    "DetailsSpec",
     "Detection",
     "DetectorSpec",
     "MetricSpec",
