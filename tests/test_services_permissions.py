@@ -17,17 +17,22 @@ import pytest
 
 import qa_coach.services
 from qa_coach.services import (
+    account_recovery,
     analytics,
     auth,
+    browser_sessions,
     calibration,
     coaching_report,
     dashboard,
+    deep_links,
     demo_data,
     export,
     coaching,
     directory,
+    dispute_inbox,
     disputes,
     ingest,
+    interaction_search,
     practice,
     queries,
     reviews,
@@ -123,6 +128,7 @@ ATTEMPTS = {
     "coaching.list_coaching_sessions": lambda s, who: coaching.list_coaching_sessions(s.w.sessions, who, s.w.rep_a1),
     "queries.list_interactions": lambda s, who: queries.list_interactions(s.w.sessions, who, representative_id=s.w.rep_a1),
     "queries.get_interaction": lambda s, who: queries.get_interaction(s.w.sessions, who, s.ia1),
+    "deep_links.open_link": lambda s, who: _open_link(s, who),
     "queries.audit_log": lambda s, who: queries.audit_log(s.w.sessions, who),
     "analytics.rep_progress": lambda s, who: analytics.rep_progress(s.w.sessions, who, s.w.rep_a1),
     "analytics.team_overview": lambda s, who: analytics.team_overview(s.w.sessions, who, s.w.team_a),
@@ -140,9 +146,24 @@ ATTEMPTS = {
     "dashboard.team_dashboard": lambda s, who: dashboard.team_dashboard(s.w.sessions, who, s.w.team_a),
     "dashboard.review_queue": lambda s, who: dashboard.review_queue(
         s.w.sessions, who, team_id=s.w.team_a, since=SINCE, until=UNTIL),
+    "interaction_search.search_interactions": lambda s, who: interaction_search.search_interactions(
+        s.w.sessions, who, interaction_search.InteractionFilters(representative_id=s.w.rep_a1)),
+    "dispute_inbox.open_disputes": lambda s, who: dispute_inbox.open_disputes(s.w.sessions, who),
     "demo_data.load_demo": lambda s, who: demo_data.load_demo(
         s.w.sessions, who, s.tmp / "demo", weeks=1, per_week=1, signals=SIGNALS),
+    "coaching.coaching_example": lambda s, who: coaching.coaching_example(s.w.sessions, who, *_linked_example(s)),
+    "account_recovery.account_state": lambda s, who: account_recovery.account_state(
+        s.w.sessions, who, "aliceu@users.example"),
+    "account_recovery.unlock_account": lambda s, who: account_recovery.unlock_account(
+        s.w.sessions, who, "aliceu@users.example"),
 }
+
+
+def _linked_example(s) -> tuple[int, int]:
+    """A coaching session of rep a1 with ia1 linked as its example: (session id, interaction id)."""
+    cs = coaching.create_coaching_session(s.w.sessions, s.w.coach_a, s.w.rep_a1, interaction_ids=(s.ia1,))
+    return cs.id, s.ia1
+
 
 def _prescored(s):
     from qa_coach.ingest import import_conversations
@@ -168,6 +189,10 @@ SCOPED_LISTS = {
     "analytics.contact_kpis(all)": lambda s, who: [analytics.contact_kpis(s.w.sessions, who).contacts],
     "export.export_records(all)": lambda s, who: [r["interaction_id"] for r in export.export_records(s.w.sessions, who)],
     "dashboard.list_calibrations": lambda s, who: [c.interaction_id for c in dashboard.list_calibrations(s.w.sessions, who)],
+    "interaction_search.search_interactions(all)": lambda s, who: [
+        r.id for r in interaction_search.search_interactions(s.w.sessions, who).rows],
+    "dispute_inbox.open_disputes(all)": lambda s, who: [
+        d.interaction_id for d in dispute_inbox.open_disputes(s.w.sessions, who).rows],
 }
 
 # Nothing personal: any active user may call these (rubric texts, a practice run that is not
@@ -175,6 +200,8 @@ SCOPED_LISTS = {
 ANY_ACTIVE_USER = {
     "rubrics.list_rubric_versions": lambda s, who: rubrics.list_rubric_versions(s.w.sessions, who),
     "dashboard.get_rubric": lambda s, who: dashboard.get_rubric(s.w.sessions, who, s.w.rubric_v1),
+    "interaction_search.criterion_choices": lambda s, who: interaction_search.criterion_choices(s.w.sessions, who),
+    "browser_sessions.issue_token": lambda s, who: browser_sessions.issue_token(s.w.sessions, who, b"k" * 32),
     "practice.score_practice_file": lambda s, who: practice.score_practice_file(
         s.w.sessions, who, s.tmp / "new.txt", s.w.rubric_v1, signals=SIGNALS),
 }
@@ -182,10 +209,13 @@ ANY_ACTIVE_USER = {
 OUTSIDERS = ("user_a2", "user_b1", "reviewer_b")  # another rep of the team, a rep of team B, team B's reviewer
 READ_ONLY_FOR_REP = {  # what rep a1 may do with their own data
     "reviews.get_review", "queries.list_interactions", "queries.get_interaction", "analytics.rep_progress",
+    "deep_links.open_link",  # a link to their own interaction
     "analytics.contact_kpis", "coaching.list_coaching_sessions", "coaching.acknowledge_coaching",
     "coaching.complete_action_item", "disputes.raise_dispute", "export.export_records",
     "coaching_report.coaching_report_html", "directory.find_representative", "sentiment.customer_sentiment",
     "auth.set_password",  # their own password
+    "interaction_search.search_interactions",
+    "coaching.coaching_example",  # an example call linked to their own coaching session
 }
 
 
@@ -209,8 +239,18 @@ ROLE_ONLY = {  # the allowed role runs these in this order, and a later one dele
     "auth.set_active": ("admin",),
     "auth.list_accounts": ("admin",),
     "demo_data.load_demo": ("admin",),
+    "dispute_inbox.open_disputes": ("admin", "reviewer_a", "reviewer_b"),
+    "account_recovery.account_state": ("admin",),
+    "account_recovery.unlock_account": ("admin",),
 }
 EVERYONE = ("admin", "reviewer_a", "coach_a", "reviewer_b", "user_a1", "user_a2", "user_b1")
+
+
+def _open_link(s, who):
+    try:
+        return deep_links.open_link(s.w.sessions, who, deep_links.INTERACTION, str(s.ia1))
+    except deep_links.LinkNotFoundError as exc:  # its one answer for "not yours" and "not there"
+        raise PermissionDeniedError(str(exc)) from exc
 
 
 def _refused(call) -> bool:
@@ -332,7 +372,8 @@ def test_every_service_is_covered():
     exempt = {"directory.bootstrap_admin", "directory.local_admin",  # bootstrap: no user exists yet
               "ingest.run_ingest_job", "ingest.ingest_many",  # wrappers of ingest_file
               "demo_data.load_demo_calls",  # a wrapper of ingest_file for the demo's recordings
-              "access.unit_of_work"}  # not a use case: the transaction and acting user each one runs in
+              "access.unit_of_work",  # not a use case: the transaction and acting user each one runs in
+              "browser_sessions.end_sessions"}  # sign-out: acts on the caller's own account only
     modules = _service_modules()
     assert {"qa_coach.services.directory", "qa_coach.services.auth", "qa_coach.services.dashboard"} <= {
         m.__name__ for m in modules}

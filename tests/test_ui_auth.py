@@ -98,7 +98,7 @@ def test_lock_out_after_repeated_failures_and_unlock_by_admin(empty_sessions):
 def test_each_role_sees_its_pages():
     titles = {role: {p.key for p in nav.pages_for(role)} for role in nav.EVERYONE}
     assert "admin" in titles["admin"] and "admin" not in titles["reviewer"]
-    assert titles["representative"] == {"mine", "interaction", "progress", "account"}
+    assert titles["representative"] == {"mine", "interactions", "interaction", "progress", "account"}
     assert "queue" in titles["reviewer"] and "queue" not in titles["coach"]
     assert "coaching" in titles["coach"] and "coaching" not in titles["reviewer"]
 

@@ -20,7 +20,7 @@ def test_team_overview_shows_scores_low_scores_and_agreement(seeded):
     assert list(reps["Representative"]) == ["Alice", "Arun"]
     assert list(reps["Interactions"]) == [2, 0] and list(reps["Reviewed"]) == [1, 0]
     agreement = frame(at, "Kappa")
-    assert list(agreement["Criterion"]) == ["greeting"] and list(agreement["Same answer"]) == ["0%"]
+    assert list(agreement["Criterion"]) == ["Greeting"] and list(agreement["Same answer"]) == ["0%"]
 
 
 def test_interaction_shows_transcript_scorecard_and_saves_an_override(seeded):
@@ -76,7 +76,7 @@ def test_review_queue_lists_unreviewed_interactions_with_filters(seeded):
     assert set(table["Id"]) == {seeded.alice_polite, seeded.alice_rude}  # Bea's team is not Rita's
     at.slider(key="queue_max_score").set_value(50).run()
     assert "1 interaction to review" in texts(at)
-    assert list(frame(at, "Failed")["Failed"]) == ["greeting, empathy, closing"]
+    assert list(frame(at, "Failed")["Failed"]) == ["Greeting, Empathy, Closing"]  # criteria by name
 
 
 def test_import_scores_uploaded_files_and_reports_errors_in_plain_words(seeded, tmp_path):
@@ -103,7 +103,7 @@ def test_progress_page_shows_trend_criteria_and_coaching_history(seeded):
     page = texts(at)
     assert "Latest week=50%" in page
     assert "Team, latest week=–" in page and analytics.TOO_FEW_PEOPLE in page  # Alice and Arun: too few
-    assert "Say hello" in page and "focus: greeting" in page
+    assert "Say hello" in page and "focus: Greeting" in page
 
 
 def test_a_representative_sees_only_their_own_progress(seeded):
@@ -115,12 +115,15 @@ def test_a_representative_sees_only_their_own_progress(seeded):
 def test_coaching_page_creates_a_session_with_action_items(seeded):
     at = page_app(seeded, "coaching", "coach").run()
     at.text_area(key="coaching_notes").input("Open with a greeting")
-    at.text_area(key="coaching_items").input("Greet every customer | 2030-01-31\nUse their name")
+    at.text_input(key="coaching_item_0").input("Greet every customer")
+    at.date_input(key="coaching_due_0").set_value("2030-01-31")
+    at.text_input(key="coaching_item_1").input("Use their name")
     at.button[0].click().run()
     assert not at.exception
     assert "Coaching session saved with 2 action item(s)." in texts(at)
     saved = coaching.list_coaching_sessions(seeded.world.sessions, seeded.world.coach_a, seeded.world.rep_a1)
-    assert [i.text for i in saved[0].action_items] == ["Greet every customer", "Use their name"]
+    assert [(i.text, str(i.due_on)) for i in saved[0].action_items] == [("Greet every customer", "2030-01-31"),
+                                                                        ("Use their name", "None")]
 
 
 def test_my_interactions_acknowledge_and_practice_without_storing(seeded):
@@ -135,7 +138,8 @@ def test_my_interactions_acknowledge_and_practice_without_storing(seeded):
     assert "Say sorry" in texts(at)
     ack = next(b for b in at.button if b.key and b.key.startswith("ack_"))
     ack.click().run()
-    assert "Acknowledged." in texts(at)
+    assert "Acknowledged: your coach can see that you have read it." in texts(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("ack_")]  # nothing left to acknowledge
     at.file_uploader(key="practice_file").upload(
         "roleplay.txt", chat_text("Sam", "p@c.example", polite=True, topic="practice").encode(), "text/plain").run()
     assert "Practice score (not stored)=100%" in texts(at)
@@ -168,7 +172,7 @@ def test_rubrics_page_validates_an_upload_and_names_the_problem(seeded):
     at.file_uploader(key="rubric_upload").upload("v2.yaml", RUBRIC_V2.encode(), "text/yaml").run()
     assert f"{md('v2.yaml')} is valid: Support basics version 2, 4 criteria." in texts(at)
     at.button(key="rubric_save").click().run()
-    assert "Stored as rubric version" in texts(at)
+    assert "Stored as a new rubric version: Support basics version 2." in texts(at)
 
 
 def test_admin_adds_a_user_who_can_then_sign_in(seeded):

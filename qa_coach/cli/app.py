@@ -13,6 +13,9 @@ from qa_coach.settings import child_process_environment
 
 REPO_APP = Path(__file__).resolve().parents[2] / "app.py"
 PACKAGED_APP = Path(__file__).resolve().parents[1] / "ui" / "entry.py"
+# The people using the app get no "Deploy" button or developer menu (as .streamlit/config.toml
+# says for a `streamlit run` from the checkout): given here, it holds from any folder.
+STREAMLIT_OPTIONS = ("--client.toolbarMode", "minimal")
 
 
 def app_script() -> Path:
@@ -51,7 +54,7 @@ def app_command(port: int, address: str, demo: bool) -> None:
     env = child_process_environment(STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_script()), "--server.headless", "true",
            "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", *STREAMLIT_OPTIONS]
     try:
         sys.exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:

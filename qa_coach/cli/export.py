@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,7 +45,7 @@ def export_group() -> None:
 @as_option
 def scores_command(fmt, out, rep, team, since, until, as_user) -> None:
     """Automatic scores and human reviews: CSV has one row per interaction and criterion."""
-    from qa_coach.services.export import csv_text, export_records
+    from qa_coach.services.export import csv_text, export_records, json_text
 
     db = open_database()
     user = acting_user(db, as_user)
@@ -55,7 +54,7 @@ def scores_command(fmt, out, rep, team, since, until, as_user) -> None:
         team_id=_team_id(db, user, team) if team else None, since=_date(since), until=_date(until),
     )
     if fmt == "json":
-        _write(json.dumps({"interactions": records}, indent=2, ensure_ascii=False) + "\n", out)
+        _write(json_text(records), out)
         return
     _write(csv_text(records), out)
 

@@ -47,6 +47,47 @@ class CallMetrics:
         return d
 
 
+def readable(m: CallMetrics) -> tuple[tuple[str, str], ...]:
+    """The metrics as a person reads them: a name and a value with its unit, such as
+    ``("Agent talk time", "64% (1 min 30 s)")``."""
+    over = ("not measurable (both voices on one channel)" if m.overtalk_count is None
+            else _times(m.overtalk_count, m.longest_overtalk, m.total_overtalk))
+    mood = " → ".join("–" if q is None else f"{q:+.2f}" for q in m.customer_sentiment_by_quarter)
+    return (
+        ("Call length", _span(m.duration)),
+        ("Agent talk time", _share(m.agent_talk_share, m.agent_talk)),
+        ("Customer talk time", _share(m.customer_talk_share, m.customer_talk)),
+        ("Talk-to-listen ratio", "–" if m.talk_listen_ratio is None else f"{m.talk_listen_ratio:.1f} to 1"),
+        (f"Silences over {m.silence_threshold:g} s", _times(m.silence_count, m.longest_silence, m.total_silence)),
+        (f"Dead air (silences over {m.long_silence_threshold:g} s)", _count(m.long_silence_count)),
+        ("Talking over each other", over),
+        ("Agent speaking rate",
+         "–" if m.agent_words_per_minute is None else f"{m.agent_words_per_minute:.0f} words a minute"),
+        ("Customer mood by quarter of the call (−1 negative to +1 positive)", mood or "–"),
+    )
+
+
+def _span(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _share(share: float | None, seconds: float) -> str:
+    return _span(seconds) if share is None else f"{share:.0%} ({_span(seconds)})"
+
+
+def _count(n: int) -> str:
+    return "none" if n == 0 else f"{n} time{'s' if n != 1 else ''}"
+
+
+def _times(n: int, longest: float | None, in_all: float | None) -> str:
+    return _count(n) if n == 0 else f"{_count(n)}, longest {_span(longest)}, {_span(in_all)} in all"
+
+
 def union(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, non-overlapping union of intervals."""
     out: list[list[float]] = []

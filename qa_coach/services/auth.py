@@ -33,6 +33,7 @@ from qa_coach.storage.models import User, UserTeam, utcnow
 
 from .access import Sessions, audit, load_actor, require_role, unit_of_work
 from .account_email import account_email, invisible_character_at, normalised_email
+from .browser_sessions import end_sessions_of
 from .directory import bootstrap_admin, user_record
 from .errors import ConflictError, NotFoundError, ValidationError
 from .records import UserRecord
@@ -196,6 +197,7 @@ def set_password(sessions: Sessions, user_id: int, target_user_id: int, password
         if user is None:
             raise NotFoundError(f"user {target_user_id} not found")
         user.password_hash, user.failed_sign_ins, user.locked_until = digest, 0, None
+        end_sessions_of(user)  # a browser signed in with the old password is signed out
         audit(s, actor, "set_password", "user", user.id)
 
 
@@ -220,6 +222,8 @@ def set_active(sessions: Sessions, user_id: int, target_user_id: int, active: bo
         if user is None:
             raise NotFoundError(f"user {target_user_id} not found")
         user.active = active
+        if not active:
+            end_sessions_of(user)  # reactivating later does not revive a browser's old sign-in
         audit(s, actor, "activate" if active else "deactivate", "user", user.id)
 
 

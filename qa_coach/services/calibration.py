@@ -11,7 +11,7 @@ from qa_coach.domain.people import UserRole
 from qa_coach.domain.progress import CalibrationSummary, calibration_summary
 from qa_coach.domain.scorecard import BuiltInAnswer
 from qa_coach.storage import repositories as repo
-from qa_coach.storage.models import CalibrationScore, CalibrationSession, utcnow
+from qa_coach.storage.models import CalibrationScore, CalibrationSession, User, utcnow
 
 from .access import Sessions, audit, require_role, unit_of_work
 from .answers import score_answers, validate_answers
@@ -121,7 +121,10 @@ def _record(s, cs: CalibrationSession, viewer_id: int) -> CalibrationRecord:
                             .order_by(CalibrationScore.reviewer_id)))
     if cs.closed_at is None:  # blind: each reviewer sees only their own score until it closes
         scores = [sc for sc in scores if sc.reviewer_id == viewer_id]
+    names = dict(s.execute(select(User.id, User.name).where(User.id.in_([sc.reviewer_id for sc in scores])))
+                 .tuples().all()) if scores else {}
     return CalibrationRecord(
         cs.id, cs.interaction_id, cs.rubric_version_id, cs.title, cs.closed_at is not None,
-        tuple(CalibrationScoreRecord(sc.reviewer_id, dict(sc.answers), sc.score) for sc in scores),
+        tuple(CalibrationScoreRecord(sc.reviewer_id, dict(sc.answers), sc.score, names.get(sc.reviewer_id, ""))
+              for sc in scores),
     )

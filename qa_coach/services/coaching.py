@@ -19,7 +19,8 @@ from qa_coach.storage.models import (
 
 from .access import Sessions, audit, rep_scope, require_rep, require_role, unit_of_work
 from .errors import NotFoundError, PermissionDeniedError, ValidationError
-from .records import ActionItemRecord, CoachingRecord
+from .queries import get_interaction
+from .records import ActionItemRecord, CoachingRecord, InteractionDetail
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def acknowledge_coaching(sessions: Sessions, user_id: int, session_id: int) -> C
 
 
 def complete_action_item(sessions: Sessions, user_id: int, item_id: int, done: bool = True) -> ActionItemRecord:
+    """Tick (or untick) an action item: the coached representative ticks their own items only;
+    a coach or an admin who may see that representative may tick any of theirs."""
     with unit_of_work(sessions, user_id) as (s, actor):
         item = s.get(ActionItem, item_id)
         if item is None:
@@ -120,3 +123,22 @@ def list_coaching_sessions(sessions: Sessions, user_id: int, representative_id: 
             require_rep(s, actor, representative_id, action="see this representative's coaching")
             q = q.where(CoachingSession.representative_id == representative_id)
         return [_record(s, cs) for cs in s.scalars(q.order_by(CoachingSession.held_at))]
+
+
+def coaching_example(sessions: Sessions, user_id: int, session_id: int, interaction_id: int) -> InteractionDetail:
+    """An example call the coach linked to a coaching session, to read: the conversation, its
+    scorecards and review (nothing can be changed through this).
+
+    Who may open it: whoever may see the session, that is the coached representative and the
+    staff who may see that representative; any other representative is refused. An example is
+    always one of the coached representative's own calls (:func:`create_coaching_session`
+    refuses another representative's), so coaching never shows a representative another
+    representative's customers. The link itself is checked too: an interaction that is not an
+    example of this session is refused here, whoever asks."""
+    with unit_of_work(sessions, user_id) as (s, actor):
+        _visible_session(s, actor, session_id)
+        linked = s.scalar(select(CoachingInteraction.interaction_id).where(
+            CoachingInteraction.session_id == session_id, CoachingInteraction.interaction_id == interaction_id))
+        if linked is None:
+            raise NotFoundError(f"interaction {interaction_id} is not an example of coaching session {session_id}")
+    return get_interaction(sessions, user_id, interaction_id)

@@ -16,6 +16,8 @@ from .access import Actor, Sessions, rep_scope, require_role, unit_of_work
 from .analytics import _FRACTION, _as_date, _week, review_sample
 from .errors import NotFoundError, PermissionDeniedError
 
+LOW_SCORE = 60.0  # a score at or below this is low: the overview lists it, the review queue includes it
+
 
 @dataclass(frozen=True)
 class TrendPoint:
@@ -54,7 +56,9 @@ class QueueRow:
     min_confidence: float
     sampled: bool
     low_confidence: bool
-    failed: tuple[str, ...]  # criteria that earned no points
+    failed: tuple[str, ...]  # names of the criteria that earned no points
+    low_score: bool = False  # at or below the queue's low-score line
+    failed_critical: bool = False  # a critical criterion failed (the score is 0)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def _check_team(s, actor: Actor, team_id: int) -> Team:
     return team
 
 
-def team_dashboard(sessions: Sessions, user_id: int, team_id: int, *, weeks: int = 12, low_below: float = 60.0,
+def team_dashboard(sessions: Sessions, user_id: int, team_id: int, *, weeks: int = 12, low_below: float = LOW_SCORE,
                    low_limit: int = 10, now: datetime | None = None) -> TeamDashboard:
     """The team's weekly QA score, criteria × representative means and the latest low scores."""
     now = as_utc(now) or utcnow()
@@ -119,10 +123,15 @@ def team_dashboard(sessions: Sessions, user_id: int, team_id: int, *, weeks: int
 def review_queue(
     sessions: Sessions, user_id: int, *, team_id: int | None = None, representative_id: int | None = None,
     since: datetime, until: datetime, max_score: float | None = None, failed_criterion: str | None = None,
-    per_rep: int = 3, low_confidence: float = REVIEW_CONFIDENCE, seed: int = 0, limit: int = 200,
+    per_rep: int = 3, low_confidence: float = REVIEW_CONFIDENCE, low_score: float = LOW_SCORE, seed: int = 0,
+    limit: int = 200,
 ) -> list[QueueRow]:
-    """Unreviewed interactions to check: a seeded random sample per representative plus every
-    low-confidence one, filtered by team, representative, dates, score and failed criterion."""
+    """Unreviewed interactions to check, filtered by team, representative, dates, score and
+    failed criterion: every one whose critical criterion failed, every low score (at or below
+    ``low_score``, or at or below ``max_score`` when a reviewer asks for scores up to it),
+    every low-confidence one, and a seeded random sample per representative. Failed critical
+    criteria come first, then the lowest scores."""
+    low_line = max_score if max_score is not None else low_score
     sampled = {i for ids in review_sample(sessions, user_id, per_rep=per_rep, since=since, until=until, seed=seed,
                                           team_id=team_id).values() for i in ids}
     with unit_of_work(sessions, user_id) as (s, actor):
@@ -132,13 +141,15 @@ def review_queue(
                                .where(rep_scope(actor, Representative.id))).all())
         q = (select(AutoScorecard.id, AutoScorecard.interaction_id, InteractionRow.external_id,
                     AutoScorecard.representative_id, AutoScorecard.occurred_at, AutoScorecard.score,
-                    AutoScorecard.min_confidence)
+                    AutoScorecard.min_confidence, AutoScorecard.auto_failed)
              .join(InteractionRow, InteractionRow.id == AutoScorecard.interaction_id)
              .where(AutoScorecard.is_current.is_(True), rep_scope(actor, AutoScorecard.representative_id),
                     AutoScorecard.occurred_at >= as_utc(since), AutoScorecard.occurred_at < as_utc(until),
                     ~select(Review.id).where(Review.interaction_id == AutoScorecard.interaction_id).exists(),
-                    (AutoScorecard.min_confidence < low_confidence) | AutoScorecard.interaction_id.in_(sampled))
-             .order_by(AutoScorecard.min_confidence, AutoScorecard.occurred_at.desc()).limit(limit))
+                    AutoScorecard.auto_failed.is_(True) | (AutoScorecard.score <= low_line)
+                    | (AutoScorecard.min_confidence < low_confidence) | AutoScorecard.interaction_id.in_(sampled))
+             .order_by(AutoScorecard.auto_failed.desc(), AutoScorecard.score.asc().nulls_last(),
+                       AutoScorecard.min_confidence, AutoScorecard.occurred_at.desc()).limit(limit))
         if team_id is not None:
             q = q.where(AutoScorecard.representative_id.in_(
                 select(Representative.id).where(Representative.team_id == team_id)))
@@ -153,15 +164,15 @@ def review_queue(
         rows = s.execute(q).all()
         failed: dict[int, list[str]] = {}
         if rows:
-            for card_id, cid in s.execute(
-                select(CriterionScore.scorecard_id, CriterionScore.criterion_id)
+            for card_id, name in s.execute(
+                select(CriterionScore.scorecard_id, CriterionScore.name)
                 .where(CriterionScore.scorecard_id.in_([r[0] for r in rows]), CriterionScore.na.is_(False),
                        CriterionScore.points <= 0).order_by(CriterionScore.position)):
-                failed.setdefault(card_id, []).append(cid)
+                failed.setdefault(card_id, []).append(name)
     return [
         QueueRow(iid, ext, names.get(rep, str(rep)), as_utc(at), sc, float(mc), iid in sampled, mc < low_confidence,
-                 tuple(failed.get(card_id, ())))
-        for card_id, iid, ext, rep, at, sc, mc in rows
+                 tuple(failed.get(card_id, ())), sc is not None and sc <= low_line, bool(auto_failed))
+        for card_id, iid, ext, rep, at, sc, mc, auto_failed in rows
     ]
 
 

@@ -30,12 +30,21 @@ def user_record(u: User) -> UserRecord:
     return UserRecord(u.id, u.name, u.email, u.role, u.representative_id)
 
 
+# The command line's admin on an empty database: no person types it (a special-use name that
+# account_email refuses), and the app's first-run screen gives this admin a real address.
+LOCAL_ADMIN_EMAIL = "admin@localhost"
+
+
 def bootstrap_admin(sessions: Sessions, name: str, email: str) -> UserRecord:
     """The first user of an empty database, an admin; refused once any user exists."""
+    return _first_admin(sessions, name, account_email(email))
+
+
+def _first_admin(sessions: Sessions, name: str, address: str) -> UserRecord:
     with sessions.begin() as s:
         if s.scalar(select(func.count()).select_from(User)):
             raise ConflictError("the database already has users: an admin must add new ones")
-        user = User(name=name, email=account_email(email), role=UserRole.ADMIN)
+        user = User(name=name, email=address, role=UserRole.ADMIN)
         s.add(user)
         s.flush()
         audit(s, None, "bootstrap", "user", user.id, email=user.email)
@@ -48,7 +57,7 @@ def local_admin(sessions: Sessions) -> UserRecord:
         user = s.scalar(select(User).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id))
         if user is not None:
             return user_record(user)
-    return bootstrap_admin(sessions, "Local admin", "admin@localhost")
+    return _first_admin(sessions, "Local admin", LOCAL_ADMIN_EMAIL)
 
 
 def create_team(sessions: Sessions, user_id: int, name: str) -> TeamRecord:
@@ -85,6 +94,8 @@ def create_user(
     sessions: Sessions, user_id: int, *, name: str, email: str, role: str,
     representative_id: int | None = None, team_ids: tuple[int, ...] = (),
 ) -> UserRecord:
+    if not role:
+        raise ValidationError("choose a role for the new user")
     if role not in tuple(UserRole):
         raise ValidationError(f"unknown role {role!r} (roles: {', '.join(UserRole)})")
     if role == UserRole.REPRESENTATIVE and representative_id is None:
@@ -136,7 +147,7 @@ def visible_representative(session: Session, actor: Actor, key: str | int,
     """:func:`find_representative` inside a service's own transaction."""
     rep = repo.find_representative(session, key)
     if rep is None:
-        raise NotFoundError(f"unknown representative {str(key)!r}: add them first (qa-coach db add-rep)")
+        raise NotFoundError(f"unknown representative {str(key)!r}: an admin adds them first")
     require_rep(session, actor, rep.id, action=action)
     return rep
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
 
@@ -134,3 +135,8 @@ def csv_text(records: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(csv_rows(records))
     return buf.getvalue()
+
+
+def json_text(records: list[dict[str, Any]]) -> str:
+    """The JSON export: ``{"interactions": [...]}``, one nested record per interaction."""
+    return json.dumps({"interactions": records}, indent=2, ensure_ascii=False) + "\n"

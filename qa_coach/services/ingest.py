@@ -196,7 +196,8 @@ def _store(s, actor, name, sha, interactions, cards, rubric_version_id, fixed_re
             person = it.representative
             key = (person.email or person.name or person.id) if person else None
             if not key:
-                raise InputError(name, it.source.locator, "no representative named: pass --rep")
+                raise InputError(name, it.source.locator,
+                                 "no representative is named in the conversation: choose one for the whole file")
             rep_id = _resolve_rep(s, actor, key, name, it.source.locator)
         reps.append(rep_id)
     teams = _teams_of(s, reps)

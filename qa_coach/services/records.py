@@ -121,6 +121,7 @@ class CalibrationScoreRecord:
     reviewer_id: int
     answers: dict[str, str | None]
     score: float | None
+    reviewer_name: str = ""
 
 
 @dataclass(frozen=True)

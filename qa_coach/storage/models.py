@@ -108,6 +108,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))  # argon2id; None: cannot sign in yet
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column()
+    # Raised by sign-out and by a new password: every browser session signed before is over.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UserTeam(Base):
@@ -147,6 +149,8 @@ class InteractionRow(Base):
         Index("ix_interactions_rep_occurred", "representative_id", "occurred_at"),
         # Repeat contacts of a customer (first-contact resolution) from the index alone.
         Index("ix_interactions_customer_occurred", "customer_key", "occurred_at"),
+        # The Interactions page's channel filter and search by ticket id or customer (a narrow scan).
+        Index("ix_interactions_channel_search", "channel", "external_id", "customer_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,6 +200,12 @@ class AutoScorecard(Base):
     __table_args__ = (
         Index("ix_auto_scorecards_rep_current", "representative_id", "is_current", "occurred_at", "score"),
         Index("ix_auto_scorecards_interaction", "interaction_id", "is_current"),
+        # The Interactions page: current scorecards newest, lowest-scored or least sure first.
+        Index("ix_auto_scorecards_current_occurred", "is_current", "occurred_at", "representative_id",
+              "interaction_id"),
+        Index("ix_auto_scorecards_current_score", "is_current", "score", "representative_id", "interaction_id"),
+        Index("ix_auto_scorecards_current_confidence", "is_current", "min_confidence", "representative_id",
+              "interaction_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +227,11 @@ class AutoScorecard(Base):
 
 class CriterionScore(Base):
     __tablename__ = "criterion_scores"
-    __table_args__ = (UniqueConstraint("scorecard_id", "criterion_id"),)
+    __table_args__ = (
+        UniqueConstraint("scorecard_id", "criterion_id"),
+        # "Failed criterion" filters: the scorecards that earned no points on one criterion.
+        Index("ix_criterion_scores_failed", "criterion_id", "na", "points", "scorecard_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("auto_scorecards.id", ondelete="CASCADE"))
@@ -280,6 +294,7 @@ class ReviewAnswer(Base):
 
 class Dispute(Base):
     __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_status_created", "status", "created_at"),)  # the open ones, oldest first
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_coach.services import auth
-from qa_coach.ui import first_start, nav
+from qa_coach.ui import first_start, links, nav, session_cookie
 from qa_coach.ui.components import md, plain_errors
-from qa_coach.ui.context import USER_KEY, context, current_user
+from qa_coach.ui.context import context
 
 
 def main() -> None:
@@ -20,21 +20,37 @@ def main() -> None:
     if first_run:
         st.navigation([st.Page(first_run_page, title="Set up qa_coach", url_path="setup")], position="hidden").run()
         return
-    user = current_user()
+    user = None
+    with plain_errors():
+        user = session_cookie.signed_in_user(ctx)  # this tab's, else the browser's cookie's
     if user is None:
-        st.navigation([st.Page(sign_in_page, title="Sign in", url_path="sign-in")], position="hidden").run()
+        pages = _sign_in_pages()
+        page = st.navigation(pages, position="hidden")
+        if session_cookie.just_signed_out() and page is not pages[0]:
+            st.switch_page(pages[0])  # whoever signs in next starts on their own first page
+        page.run()
+        session_cookie.write_cookie(ctx)  # signed out: no cookie left behind
         return
     with st.sidebar:
         st.markdown(f"**{md(user.name)}**  \n{user.role}")
         if st.button("Sign out", key="sign_out"):
             sign_out()
-    st.navigation(nav.navigation_pages(user.role)).run()
+        session_cookie.write_cookie(ctx)  # a reload finds this tab's sign-in
+    page = st.navigation(nav.navigation_pages(user.role))
+    links.follow(ctx, user, nav.key_of(page))  # ?interaction=, ?rep=, ?session=: their page
+    page.run()
+
+
+def _sign_in_pages() -> list:
+    """The sign-in form at every page's address, so a link opened while signed out asks for
+    the password and then opens what it points at."""
+    return [st.Page(sign_in_page, title="Sign in", url_path="sign-in", default=True),
+            *(st.Page(sign_in_page, title="Sign in", url_path=spec.key) for spec in nav.PAGES)]
 
 
 def sign_out() -> None:
-    for key in list(st.session_state.keys()):
-        if key != "qa_context":
-            del st.session_state[key]
+    with plain_errors():
+        session_cookie.sign_out(context())  # this browser's cookie and every other stop working
     st.rerun()
 
 
@@ -54,12 +70,13 @@ def first_run_page() -> None:
             return
         with plain_errors():
             user = auth.create_first_admin(ctx.sessions, name, email, password)
-            st.session_state[USER_KEY] = user
+            session_cookie.start(ctx, user)
             st.rerun()
 
 
 def sign_in_page() -> None:
     st.title("Sign in to qa_coach")
+    session_cookie.session_ended_notice()
     ctx = context()
     with st.form("sign_in_form"):
         email = st.text_input("Email", key="sign_in_email")
@@ -72,5 +89,5 @@ def sign_in_page() -> None:
             except auth.SignInError as exc:
                 st.error(str(exc).capitalize())
                 return
-            st.session_state[USER_KEY] = user
+            session_cookie.start(ctx, user)  # stays signed in across reloads
             st.rerun()

@@ -76,3 +76,14 @@ def interaction_link(interaction_id: int, label: str | None = None, key: str | N
         st.markdown(f"interaction {interaction_id}")
         return
     st.page_link(page, label=label or f"Open interaction {interaction_id}", query_params={"id": str(interaction_id)})
+
+
+def open_interaction(interaction_id: int) -> None:
+    """Go to the interaction page showing this interaction, as :func:`interaction_link` does on a click."""
+    from qa_coach.ui import nav
+
+    page = nav.page_object("interaction")
+    if page is None:  # a page test without the router
+        st.markdown(f"interaction {interaction_id}")
+        return
+    st.switch_page(page, query_params={"id": str(interaction_id)})

@@ -22,14 +22,16 @@ class AppContext:
     sessions: object  # sessionmaker
     signals: TextSignals | None = None  # None: the packaged models, loaded on first use
     audio_dir: Path | None = None
+    session_secret: bytes | None = None  # signs the sign-in cookie; None: a sign-in lasts while the tab is open
 
 
 @st.cache_resource(show_spinner="Opening the database ...")
 def _default_context() -> AppContext:
+    from qa_coach.services.browser_sessions import installation_secret
     from qa_coach.services.database import open_app_database
 
     app_db = open_app_database()  # created or upgraded: a fresh data folder gets its tables
-    return AppContext(app_db.sessions, None, app_db.audio_dir)
+    return AppContext(app_db.sessions, None, app_db.audio_dir, installation_secret())
 
 
 @st.cache_resource(show_spinner="Loading the language models (once per server) ...")

@@ -27,8 +27,11 @@ class PageSpec:
 PAGES = (
     PageSpec("overview", "Team overview", ":material/monitoring:", "Team", STAFF, "overview"),
     PageSpec("queue", "Review queue", ":material/checklist:", "Team", (UserRole.ADMIN, UserRole.REVIEWER), "queue"),
+    PageSpec("disputes", "Disputes inbox", ":material/gavel:", "Team", (UserRole.ADMIN, UserRole.REVIEWER),
+             "disputes_inbox"),
     PageSpec("import", "Import", ":material/upload_file:", "Team", STAFF, "imports"),
     PageSpec("mine", "My interactions", ":material/person:", "Me", (UserRole.REPRESENTATIVE,), "mine"),
+    PageSpec("interactions", "Interactions", ":material/manage_search:", "Interactions", EVERYONE, "interactions"),
     PageSpec("interaction", "Interaction", ":material/forum:", "Interactions", EVERYONE, "interaction"),
     PageSpec("progress", "Representative progress", ":material/trending_up:", "Coaching", EVERYONE, "progress"),
     PageSpec("coaching", "Coaching", ":material/school:", "Coaching", (UserRole.ADMIN, UserRole.COACH), "coaching"),
@@ -55,6 +58,7 @@ def run_page(key: str) -> None:
     """Render one page for the signed-in user; a role the page is not for sees why."""
     from qa_coach.ui.components import plain_errors
     from qa_coach.ui.context import current_user
+    from qa_coach.ui.flash import show as show_done
 
     user = current_user()
     spec = BY_KEY[key]
@@ -65,6 +69,7 @@ def run_page(key: str) -> None:
         st.error(f"Not allowed: the {spec.title} page is not for the {user.role} role.", icon="🚫")
         return
     st.title(spec.title)
+    show_done()  # what the write that caused this run did
     with plain_errors():
         renderer(key)()
 
@@ -83,6 +88,11 @@ def navigation_pages(role: str) -> dict[str, list]:
 
 def page_object(key: str):
     return st.session_state.get(_PAGE_OBJECTS_KEY, {}).get(key)
+
+
+def key_of(page) -> str | None:
+    """The key of a page st.navigation returned (None: not one of this run's pages)."""
+    return next((k for k, p in st.session_state.get(_PAGE_OBJECTS_KEY, {}).items() if p is page), None)
 
 
 def _page_function(key: str) -> Callable[[], None]:

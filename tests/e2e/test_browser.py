@@ -2,7 +2,9 @@
 
 Starts ``streamlit run app.py`` on a free localhost port with a temporary database (real
 models), signs in, uploads a sample call, waits for its scorecard, opens the interaction,
-saves an override, and visits every page; a screenshot of each step and page goes to
+saves an override, and visits every page; then reloads (still signed in, through the session
+cookie) and opens links (``?interaction=ID``, ``/interaction?id=ID``) signed in, signed out and
+to a call that is not the user's. A screenshot of each step and page goes to
 artifacts/screenshots/. ``bash scripts/bootstrap.sh --dev`` installs chromium and
 chromium-driver (as root); without them the test skips outside CI and fails in CI (``CI`` set).
 """
@@ -225,6 +227,11 @@ def _journey(p: Page, app_url: str, browser) -> None:
     p.text_appears("Ada Admin")
     p.idle()
     p.shot("03_team_overview_empty")
+    browser.refresh()  # a reload keeps the sign-in (the session cookie)
+    p.text_appears("Ada Admin")
+    p.idle()
+    assert "Sign in to qa_coach" not in browser.find_element("tag name", "body").text
+    p.shot("03b_reloaded_still_signed_in")
 
     p.nav("Import")
     upload = p.wait.until(lambda d: d.find_element("css selector", ".st-key-import_files input[type='file']"))
@@ -242,6 +249,7 @@ def _journey(p: Page, app_url: str, browser) -> None:
     link.click()
     p.text_appears("Automatic scorecard")
     p.idle()
+    interaction_id = _interaction_id_in(browser.current_url)
     assert browser.find_elements("css selector", "audio"), "the call's audio player is missing"
     p.text_appears("Call metrics")
     p.shot("06_interaction_scorecard")
@@ -271,3 +279,46 @@ def _journey(p: Page, app_url: str, browser) -> None:
     p.shot("17_page_my_interactions")
     p.nav("Interaction")
     p.shot("18_page_interaction_rep")
+    _links_and_reloads(p, app_url, browser, interaction_id)
+
+
+def _interaction_id_in(url: str) -> int:
+    from urllib.parse import parse_qs, urlparse
+
+    return int(parse_qs(urlparse(url).query)["id"][0])
+
+
+def _links_and_reloads(p: Page, app_url: str, browser, interaction_id: int) -> None:
+    """The representative: a reload keeps her signed in; a link to a call that is not hers
+    says so plainly; after signing out a reload stays signed out, and a link to her own call
+    asks for the password first, then opens the call."""
+    body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+    browser.refresh()
+    p.text_appears("Olivia Grant")
+    p.idle()
+    assert "Sign in to qa_coach" not in body()
+    browser.get(f"{app_url}/?interaction={interaction_id + 1000}")
+    p.text_appears("not found, or not yours to see")
+    p.idle()
+    p.shot("19_link_not_found_or_not_yours")
+    p.click_button("Sign out")
+    p.text_appears("Sign in to qa_coach")
+    p.idle()
+    browser.refresh()
+    p.text_appears("Sign in to qa_coach")
+    p.idle()
+    assert "Olivia Grant" not in body()
+    browser.get(f"{app_url}/interaction?id={interaction_id}")
+    p.text_appears("Sign in to qa_coach")
+    p.idle()
+    assert "Page not found" not in body()
+    p.shot("20_link_asks_to_sign_in")
+    p.sign_in(*REP)
+    p.text_appears("Automatic scorecard")
+    p.idle()
+    assert "Traceback" not in body() and "not found" not in body()
+    p.shot("21_link_opened_after_sign_in")
+    browser.get(f"{app_url}/?interaction={interaction_id}")  # the short form of the same link, signed in
+    p.text_appears("Automatic scorecard")
+    p.idle()
+    assert f"/interaction?id={interaction_id}" in browser.current_url

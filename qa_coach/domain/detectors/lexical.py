@@ -38,11 +38,11 @@ class PatternSpec(ReadsOnlyItsTurns):
             for rx in self.compiled:
                 found = rx.search(text)
                 if found is not None:
-                    hits.append(evidence_for(ctx.units[i], f"matches pattern /{rx.source}/ ('{found}')"))
+                    hits.append(evidence_for(ctx.units[i], f"says “{found}”"))  # the words, never the pattern
                     break
         if len(hits) >= self.min_count:
             return Detection(True, 0.95, f"{len(hits)} turn(s) match", tuple(hits[:3]))
-        return Detection(False, 0.9, f"no {self.scope.describe()} match the patterns")
+        return Detection(False, 0.9, f"none of the expected words in {self.scope.describe()}")
 
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_coach.services import auth
+from qa_coach.ui import session_cookie
 from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user
+from qa_coach.ui.flash import done
 
 
 def render() -> None:
@@ -18,4 +20,5 @@ def render() -> None:
         if st.form_submit_button("Change password"):
             with plain_errors():
                 auth.change_own_password(ctx.sessions, user.id, old, new)
-                st.success("Password changed.")
+                session_cookie.start(ctx, user)  # the new password ended every sign-in: this tab's goes on
+                done("Password changed.", clear=("pw_old", "pw_new"))

@@ -9,6 +9,7 @@ from qa_coach.domain.people import UserRole
 from qa_coach.services import auth, directory
 from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user
+from qa_coach.ui.flash import done
 
 
 def render() -> None:
@@ -27,7 +28,7 @@ def render() -> None:
         st.markdown("**Add a user**")
         name = st.text_input("Name", key="nu_name")
         email = st.text_input("Email", key="nu_email")
-        role = st.selectbox("Role", list(UserRole), key="nu_role")
+        role = st.selectbox("Role", list(UserRole), index=None, placeholder="Choose a role", key="nu_role")
         rep = st.selectbox("Representative (for the representative role)", [None, *reps], key="nu_rep",
                            format_func=lambda r: "–" if r is None else r.name)
         user_teams = st.multiselect("Teams (reviewers and coaches)", list(team_names), format_func=team_names.get,
@@ -39,7 +40,8 @@ def render() -> None:
                 new = directory.create_user(ctx.sessions, user.id, name=name, email=email, role=role,
                                             representative_id=rep.id if rep else None, team_ids=tuple(user_teams))
                 auth.set_password(ctx.sessions, user.id, new.id, password)
-                st.success(f"User {md(new.email)} added.")
+                done(f"User {md(new.email)} added.",
+                     clear=("nu_name", "nu_email", "nu_role", "nu_rep", "nu_teams", "nu_password"))
     with c[1].form("admin_password"):
         st.markdown("**Set a password (unlocks the account)**")
         target = st.selectbox("User", accounts, format_func=lambda a: f"{a.name} <{a.email}>", key="pw_user")
@@ -50,7 +52,7 @@ def render() -> None:
                 auth.set_password(ctx.sessions, user.id, target.id, password)
                 if active != target.active:
                     auth.set_active(ctx.sessions, user.id, target.id, active)
-                st.success(f"Saved for {md(target.email)}.")
+                done(f"Saved for {md(target.email)}.", clear=("pw_password", "pw_active"))
     st.subheader("Teams and representatives")
     st.dataframe(pd.DataFrame([{"Representative": r.name, "Email": r.email, "Team": team_names.get(r.team_id),
                                 "Hired": r.hire_date} for r in reps]), hide_index=True, key="admin_reps")
@@ -60,7 +62,7 @@ def render() -> None:
         if st.form_submit_button("Add team"):
             with plain_errors():
                 directory.create_team(ctx.sessions, user.id, team_name.strip())
-                st.success(f"Team {md(team_name.strip())} added.")
+                done(f"Team {md(team_name.strip())} added.", clear=("nt_name",))
     with c[1].form("admin_new_rep"):
         rep_name = st.text_input("Representative's name", key="nr_name")
         rep_email = st.text_input("Email", key="nr_email")
@@ -73,4 +75,4 @@ def render() -> None:
                 else:
                     directory.create_representative(ctx.sessions, user.id, name=rep_name.strip(), team_id=rep_team,
                                                     email=rep_email.strip() or None, hire_date=hired)
-                    st.success(f"Representative {md(rep_name.strip())} added.")
+                    done(f"Representative {md(rep_name.strip())} added.", clear=("nr_name", "nr_email", "nr_hired"))

@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from qa_coach.services import analytics, coaching, queries
+from qa_coach.services.errors import ValidationError
+from qa_coach.ui import links
 from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user
+from qa_coach.ui.flash import done
 from qa_coach.ui.pages.progress import pick_rep
 
 
-def parse_action_items(text: str) -> tuple[coaching.NewActionItem, ...]:
-    """One item a line; an optional due date after '|' (YYYY-MM-DD)."""
+ITEM_ROWS_KEY = "coaching_item_rows"  # how many action item rows the form shows
+FIRST_ITEM_ROWS = 3
+
+
+def item_keys(row: int) -> tuple[str, str]:
+    """The widget keys of one action item row: its words and its due date."""
+    return f"coaching_item_{row}", f"coaching_due_{row}"
+
+
+def action_item_inputs(rows: int) -> None:
+    """One row an action item: what to do, and a due date chosen on a calendar (optional)."""
+    st.markdown("**Action items** (a due date is optional)")
+    for row in range(rows):
+        text_key, due_key = item_keys(row)
+        c = st.columns([3, 1])
+        c[0].text_input(f"Action item {row + 1}", key=text_key)
+        c[1].date_input("Due on", value=None, format="YYYY-MM-DD", key=due_key)
+
+
+def action_items_entered(rows: int) -> tuple[coaching.NewActionItem, ...]:
+    """The filled rows, in order; a due date without words is refused, naming the row."""
     items = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        words, _, due = line.partition("|")
-        try:
-            due_on = date.fromisoformat(due.strip()) if due.strip() else None
-        except ValueError:
-            raise ValueError(f"action item line {n}: the due date {due.strip()!r} is not YYYY-MM-DD") from None
-        items.append(coaching.NewActionItem(words.strip(), due_on))
+    for row in range(rows):
+        text_key, due_key = item_keys(row)
+        words, due_on = (st.session_state.get(text_key) or "").strip(), st.session_state.get(due_key)
+        if words:
+            items.append(coaching.NewActionItem(words, due_on))
+        elif due_on is not None:
+            raise ValidationError(f"action item {row + 1} has a due date but no words: write what to do, "
+                                  "or clear its date")
     return tuple(items)
 
 
@@ -34,16 +53,17 @@ def render() -> None:
         return
     for cs in coaching.list_coaching_sessions(ctx.sessions, user.id, rep.id):
         with st.expander(f"{when(cs.held_at)} · focus: {md(', '.join(cs.focus_criteria)) or '–'}"
-                         f"{' · acknowledged' if cs.acknowledged else ''}", expanded=False):
+                         f"{' · acknowledged' if cs.acknowledged else ''}",
+                         expanded=cs.id == links.coaching_session_in_link()):  # ?session=ID opens it
             st.markdown(md(cs.notes) if cs.notes else "(no notes)")
             if cs.follow_up_on:
                 st.caption(f"Follow up on {cs.follow_up_on}")
             for item in cs.action_items:
-                done = st.checkbox(md(item.text) + (f" (due {item.due_on})" if item.due_on else ""), value=item.done,
-                                   key=f"item_{item.id}")
-                if done != item.done:
+                ticked = st.checkbox(md(item.text) + (f" (due {item.due_on})" if item.due_on else ""),
+                                     value=item.done, key=f"item_{item.id}")
+                if ticked != item.done:
                     with plain_errors():
-                        coaching.complete_action_item(ctx.sessions, user.id, item.id, done)
+                        coaching.complete_action_item(ctx.sessions, user.id, item.id, ticked)
             for iid in cs.interaction_ids:
                 interaction_link(iid, f"Example: interaction {iid}")
     st.subheader("New coaching session")
@@ -58,17 +78,18 @@ def render() -> None:
                                   format_func=lambda i: next(f"{i} · {r.occurred_at:%Y-%m-%d} · {pct(r.score)}"
                                                              for r in recent if r.id == i))
         notes = st.text_area("Notes", key="coaching_notes")
-        items = st.text_area("Action items (one a line; 'text | YYYY-MM-DD' for a due date)", key="coaching_items")
+        rows = st.session_state.setdefault(ITEM_ROWS_KEY, FIRST_ITEM_ROWS)
+        action_item_inputs(rows)
         follow = st.date_input("Follow up on", value=None, key="coaching_follow_up")
         submitted = st.form_submit_button("Save session")
+    st.button("Another action item", key="coaching_more_items",
+              on_click=lambda: st.session_state.update({ITEM_ROWS_KEY: rows + 1}))
     if submitted:
         with plain_errors():
-            try:
-                parsed = parse_action_items(items)
-            except ValueError as exc:
-                st.error(md(exc))
-                return
+            parsed = action_items_entered(rows)
             rec = coaching.create_coaching_session(ctx.sessions, user.id, rep.id, focus_criteria=tuple(focus),
                                                    notes=notes, interaction_ids=tuple(examples), action_items=parsed,
                                                    follow_up_on=follow)
-            st.success(f"Coaching session saved with {len(rec.action_items)} action item(s).")
+            done(f"Coaching session saved with {len(rec.action_items)} action item(s).",
+                 clear=("coaching_focus", "coaching_examples", "coaching_notes", "coaching_follow_up", ITEM_ROWS_KEY,
+                        *(key for row in range(rows) for key in item_keys(row))))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from qa_coach.domain.file_types import upload_types
@@ -12,6 +9,7 @@ from qa_coach.domain.statuses import IngestStatus
 from qa_coach.services import directory, ingest, rubrics
 from qa_coach.ui.components import interaction_link, md
 from qa_coach.ui.context import context, current_user, signals
+from qa_coach.ui.uploads import save_upload, upload_folder, without_folder
 
 TYPES = upload_types()
 
@@ -31,17 +29,37 @@ def render() -> None:
     if not st.button("Import and score", key="import_button", disabled=not files):
         return
     bar = st.progress(0.0, text="Starting ...")
-    with tempfile.TemporaryDirectory(prefix="qa-coach-upload-") as tmp:
+    outcomes = []
+    with upload_folder() as tmp:
         for n, f in enumerate(files):
             bar.progress(n / len(files), text=f"{md(f.name)}: importing and scoring ({n + 1} of {len(files)})")
-            path = Path(tmp) / Path(f.name).name
-            path.write_bytes(f.getvalue())
+            path = save_upload(tmp, f.name, f.getvalue())
             outcome = ingest.ingest_file(ctx.sessions, user.id, path, rubric_version_id=version.id,
                                          representative=str(rep.email or rep.name) if rep else None,
                                          signals=signals(), audio_dir=ctx.audio_dir,
                                          progress=_file_progress(bar, f.name, n, len(files)))
-            _report(f.name, outcome, tmp)
-        bar.progress(1.0, text=f"Done: {len(files)} file{'s' if len(files) != 1 else ''}")
+            outcomes.append((f.name, outcome, without_folder(outcome.error or "", tmp)))
+            _report(*outcomes[-1])
+    bar.progress(1.0, text=finished(outcomes))
+
+
+def finished(outcomes) -> str:
+    """What the whole upload came to, failures first with their reason: "1 failed: broken.json: ...;
+    1 imported (2 interactions)"; never "done" over a file that failed."""
+    failed = [(name, error) for name, o, error in outcomes if o.status == IngestStatus.FAILED]
+    before = sum(o.status == IngestStatus.ALREADY_STORED for _, o, _ in outcomes)
+    stored = [o for _, o, _ in outcomes if o.status not in (IngestStatus.FAILED, IngestStatus.ALREADY_STORED)]
+    parts = []
+    if failed:
+        reasons = "; ".join(f"{md(name)}: {md(error.removeprefix(name + ': ')) or 'not imported'}"
+                            for name, error in failed[:3])
+        parts.append(f"{len(failed)} failed: {reasons}" + (" ..." if len(failed) > 3 else ""))
+    if stored:
+        count = sum(len(o.interaction_ids) for o in stored)
+        parts.append(f"{len(stored)} imported ({count} interaction{'s' if count != 1 else ''})")
+    if before:
+        parts.append(f"{before} imported before")
+    return "; ".join(parts) or "Nothing imported"
 
 
 def _file_progress(bar, name: str, n: int, total: int):
@@ -52,9 +70,9 @@ def _file_progress(bar, name: str, n: int, total: int):
     return progress
 
 
-def _report(name: str, outcome, tmp: str) -> None:
+def _report(name: str, outcome, error: str) -> None:
     if outcome.status == IngestStatus.FAILED:
-        st.error(f"{md(name)}: not imported. {md((outcome.error or '').replace(tmp + '/', ''))}", icon="⚠️")
+        st.error(f"{md(name)}: not imported. {md(error)}", icon="⚠️")
     elif outcome.status == IngestStatus.ALREADY_STORED:
         st.info(f"{md(name)}: this file was imported before; nothing new.")
     else:

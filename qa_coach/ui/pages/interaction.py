@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.call_metrics import readable
 from qa_coach.domain.interaction import Role
 from qa_coach.domain.people import UserRole
 from qa_coach.domain.scorecard import BuiltInAnswer
@@ -15,6 +14,7 @@ from qa_coach.domain.statuses import DisputeStatus
 from qa_coach.services import dashboard, disputes, queries, reviews, sentiment
 from qa_coach.ui.components import clock, md, pct, plain_errors
 from qa_coach.ui.context import context, current_user
+from qa_coach.ui.flash import done
 
 KEEP = "(automatic)"
 
@@ -52,21 +52,13 @@ def render() -> None:
     _sentiment(ctx, user, iid)
     if it.metrics is not None:
         st.subheader("Call metrics")
-        st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in _flat(dataclasses.asdict(it.metrics))]),
+        st.dataframe(pd.DataFrame([{"Measure": k, "Value": v} for k, v in readable(it.metrics)]),
                      hide_index=True, key="call_metrics")
     if card:
         _scorecard(card)
         if user.role in (UserRole.ADMIN, UserRole.REVIEWER):
             _override_form(ctx, user, detail, current)
     _disputes(ctx, user, detail, card)
-
-
-def _flat(d, prefix=""):
-    for k, v in d.items():
-        if isinstance(v, dict):
-            yield from _flat(v, f"{prefix}{k}.")
-        elif not isinstance(v, (list, tuple)):
-            yield f"{prefix}{k}", v if isinstance(v, (int, float, str)) or v is None else str(v)
 
 
 def _audio(detail, chosen) -> None:
@@ -161,7 +153,7 @@ def _override_form(ctx, user, detail, current) -> None:
             saved = reviews.save_review(ctx.sessions, user.id, detail.id, answers,
                                         expected_version=detail.review.version if detail.review else None,
                                         comment=st.session_state["ov_comment"])
-            st.success(f"Override saved: human score {pct(saved.score)} (automatic score kept).")
+            done(f"Override saved: human score {pct(saved.score)} (automatic score kept).")
 
 
 def _disputes(ctx, user, detail, card) -> None:
@@ -170,22 +162,27 @@ def _disputes(ctx, user, detail, card) -> None:
         return
     st.subheader("Disputes")
     names = {r.criterion_id: r.name for r in card.results} if card else {}
+    rubric = dashboard.get_rubric(ctx.sessions, user.id, detail.scorecards[0].rubric_version_id) if card else None
     for d in thread:
+        answers = _answer_labels(rubric, d.criterion_id)
         st.markdown(f"**{md(names.get(d.criterion_id, d.criterion_id))}** · {d.status} · raised "
                     f"{d.created_at:%Y-%m-%d}: {md(d.reason)}")
         if d.status != DisputeStatus.OPEN:
             st.caption(f"Decision: {md(d.decision_reason)}"
-                       + (f" (new answer: {md(d.new_answer)})" if d.new_answer else ""))
+                       + (f" (new answer: {md(answers.get(d.new_answer, d.new_answer))})" if d.new_answer else ""))
         elif user.role in (UserRole.ADMIN, UserRole.REVIEWER):
             with st.form(f"decide_{d.id}"):
                 reason = st.text_input("Reason", key=f"decide_reason_{d.id}")
-                accept = st.radio("Decision", ["accept", "reject"], horizontal=True, key=f"decide_choice_{d.id}")
-                new = st.text_input("New answer (optional, an answer key)", key=f"decide_answer_{d.id}")
+                accept = st.radio("Decision", ["accept", "reject"], horizontal=True, key=f"decide_choice_{d.id}",
+                                  format_func=str.capitalize)
+                new = st.selectbox("New answer, if accepted", [None, *answers], key=f"decide_answer_{d.id}",
+                                   format_func=lambda a: "Leave the answer as it is" if a is None else answers[a])
                 if st.form_submit_button("Decide"):
                     with plain_errors():
                         disputes.decide_dispute(ctx.sessions, user.id, d.id, accept=accept == "accept", reason=reason,
-                                                new_answer=new.strip() or None)
-                        st.success("Decision saved.")
+                                                new_answer=new if accept == "accept" else None)
+                        done(f"Decision saved: dispute on {md(names.get(d.criterion_id, d.criterion_id))} "
+                             f"{'accepted' if accept == 'accept' else 'rejected'}.")
     if user.role == UserRole.REPRESENTATIVE and card:
         with st.form("dispute_form"):
             crit = st.selectbox("Criterion", [r.criterion_id for r in card.results], format_func=names.get,
@@ -194,4 +191,15 @@ def _disputes(ctx, user, detail, card) -> None:
             if st.form_submit_button("Raise dispute"):
                 with plain_errors():
                     disputes.raise_dispute(ctx.sessions, user.id, detail.id, crit, reason)
-                    st.success("Dispute raised: a reviewer will answer it.")
+                    done("Dispute raised: a reviewer will answer it.", clear=("dispute_reason",))
+
+
+def _answer_labels(rubric, criterion_id: str) -> dict[str, str]:
+    """The answers a criterion of ``rubric`` offers (N/A included), by key, as the rubric names them."""
+    try:
+        crit = rubric.criterion(criterion_id) if rubric else None
+    except KeyError:
+        crit = None
+    if crit is None:
+        return {}
+    return {**{o.key: o.label for o in crit.options}, BuiltInAnswer.NA: "N/A"}

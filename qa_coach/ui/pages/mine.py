@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
+from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.file_types import upload_types
 from qa_coach.services import coaching, practice, queries, rubrics
 from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user, signals
+from qa_coach.ui.flash import done
+from qa_coach.ui.my_coaching import render_my_coaching
+from qa_coach.ui.uploads import save_upload, upload_folder, without_folder
 
 
 def render() -> None:
@@ -36,12 +37,13 @@ def render() -> None:
         st.write("Nothing waiting.")
     for cs in open_sessions:
         st.markdown(f"**{when(cs.held_at)}** · focus: {md(', '.join(cs.focus_criteria))}  \n{md(cs.notes)}")
-        for item in cs.action_items:
-            st.markdown(f"- {md(item.text)}" + (f" (due {item.due_on})" if item.due_on else ""))
+        if cs.action_items:
+            st.caption(f"{len(cs.action_items)} action item(s): tick them under My action items below.")
         if st.button("Acknowledge", key=f"ack_{cs.id}"):
             with plain_errors():
                 coaching.acknowledge_coaching(ctx.sessions, user.id, cs.id)
-                st.success("Acknowledged.")
+                done("Acknowledged: your coach can see that you have read it.")
+    render_my_coaching(ctx, user)
     _practice(ctx, user)
 
 
@@ -56,11 +58,14 @@ def _practice(ctx, user) -> None:
     if not versions:
         st.info("No rubric is stored yet.")
         return
-    with plain_errors(), tempfile.TemporaryDirectory(prefix="qa-coach-practice-") as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        with st.spinner("Scoring ..."):
-            cards = practice.score_practice_file(ctx.sessions, user.id, path, versions[-1].id, signals=signals())
+    with plain_errors(), upload_folder("qa-coach-practice-") as tmp:
+        path = save_upload(tmp, upload.name, upload.getvalue())
+        try:
+            with st.spinner("Scoring ..."):
+                cards = practice.score_practice_file(ctx.sessions, user.id, path, versions[-1].id, signals=signals())
+        except QACoachError as exc:  # it names the file: as uploaded, not where the server keeps it
+            st.error(md(without_folder(exc, tmp)))
+            return
         for card in cards:
             st.metric("Practice score (not stored)", pct(card.score))
             st.dataframe(pd.DataFrame([{"Criterion": r.name, "Answer": r.answer_label,

@@ -88,6 +88,8 @@ def render() -> None:
     else:
         st.write(f"{ag.reviews} reviewed interactions · mean absolute difference "
                  f"{'–' if ag.mean_absolute_error is None else f'{ag.mean_absolute_error:.1f} points'}")
-        st.dataframe(pd.DataFrame([{"Criterion": cid, "Reviewed": a.n, "Same answer": f"{a.accuracy:.0%}",
+        names = {h.criterion_id: h.criterion for h in dash.heatmap}
+        st.dataframe(pd.DataFrame([{"Criterion": names.get(cid, cid), "Reviewed": a.n,
+                                    "Same answer": f"{a.accuracy:.0%}",
                                     "Kappa": None if a.kappa is None else round(a.kappa, 2)}
                                    for cid, a in ag.by_criterion.items()]), hide_index=True, key="overview_agreement")

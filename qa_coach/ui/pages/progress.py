@@ -8,8 +8,10 @@ import streamlit as st
 
 from qa_coach.domain.people import UserRole
 from qa_coach.services import analytics, coaching, directory
+from qa_coach.ui import links
 from qa_coach.ui.components import md, pct, when
 from qa_coach.ui.context import context, current_user
+from qa_coach.ui.downloads import download_buttons, representative_downloads, team_downloads
 
 
 def pick_rep(key: str):
@@ -20,7 +22,22 @@ def pick_rep(key: str):
         return None
     if user.role == UserRole.REPRESENTATIVE:
         return next((r for r in reps if r.id == user.representative_id), None)
-    return st.selectbox("Representative", reps, format_func=lambda r: r.name, key=key)
+    linked = links.representative_in_link()  # ?rep=ID: a link opens on that representative
+    index = next((i for i, r in enumerate(reps) if r.id == linked), 0)
+    return st.selectbox("Representative", reps, index=index, format_func=lambda r: r.name, key=key)
+
+
+def _criterion_chart(p) -> None:
+    """One criterion at a time (the weakest first), so no line hides another."""
+    ids = list(p.criteria)
+    weakest = next((s.criterion_id for s in p.weakest if s.criterion_id in p.criteria), ids[0])
+    chosen = st.selectbox("Criterion", ids, index=ids.index(weakest), key="progress_criterion",
+                          format_func=lambda c: p.criterion_names.get(c, c))
+    name = p.criterion_names.get(chosen, chosen)
+    crit = [{"week": w.week, "criterion": name, "share": round(100 * w.mean)} for w in p.criteria[chosen]]
+    st.altair_chart(alt.Chart(pd.DataFrame(crit), title=name).mark_line(point=True).encode(
+        x=alt.X("week:T", title="Week"), y=alt.Y("share:Q", title="% of points", scale=alt.Scale(domain=[0, 100]))),
+        width="stretch")
 
 
 def render() -> None:
@@ -52,11 +69,7 @@ def render() -> None:
         st.caption(f"Team, where no point is shown: {analytics.TOO_FEW_PEOPLE}")
     if p.criteria:
         st.subheader("Per criterion")
-        crit = [{"week": w.week, "criterion": p.criterion_names.get(cid, cid), "share": round(100 * w.mean)}
-                for cid, pts in p.criteria.items() for w in pts]
-        st.altair_chart(alt.Chart(pd.DataFrame(crit)).mark_line(point=True).encode(
-            x=alt.X("week:T", title="Week"), y=alt.Y("share:Q", title="% of points", scale=alt.Scale(domain=[0, 100])),
-            color="criterion:N"), width="stretch")
+        _criterion_chart(p)
     if p.cohort:
         st.subheader("Beside other new hires (by week since hire)")
         rows = [{"week since hire": c.week_since_hire, "score": v, "series": s} for c in p.cohort
@@ -78,9 +91,13 @@ def render() -> None:
         st.write("No coaching sessions yet.")
     for cs in history:
         change = p.criterion_change_since_coaching
-        st.markdown(f"**{when(cs.held_at)}** · focus: {md(', '.join(cs.focus_criteria)) or '–'} · "
+        focus = ", ".join(p.criterion_names.get(c, c) for c in cs.focus_criteria)
+        st.markdown(f"**{when(cs.held_at)}** · focus: {md(focus) or '–'} · "
                     f"{'acknowledged' if cs.acknowledged else 'not acknowledged yet'}  \n{md(cs.notes)}")
         if cs.held_at == p.last_coaching_at and change:
             st.caption("Since this session: " + ", ".join(
                 f"{md(p.criterion_names.get(k, k))} {v.delta * 100:+.0f}" for k, v in change.items()
                 if v.delta is not None))
+    st.subheader("Downloads")
+    download_buttons(representative_downloads(ctx.sessions, user, rep, weeks=weeks))
+    download_buttons(team_downloads(ctx.sessions, user, rep.team_id))

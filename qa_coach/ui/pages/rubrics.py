@@ -9,6 +9,7 @@ from qa_coach.domain.people import UserRole
 from qa_coach.services import dashboard, directory, rubric_examples, rubrics, threshold_calibration
 from qa_coach.ui.components import md, plain_errors
 from qa_coach.ui.context import context, current_user, signals
+from qa_coach.ui.flash import done
 
 
 def _criteria_table(rubric, key: str) -> None:
@@ -49,6 +50,7 @@ def _calibration_table(record) -> None:
 
 
 _DONE_KEY = "thr_cal_done"  # what the last apply or revert did, shown after the page reruns
+_SAVED_KEY = "rubric_saved_upload"  # (file id, version label) of the upload last stored
 
 
 def _threshold_calibration(version) -> None:
@@ -118,7 +120,12 @@ def render() -> None:
     st.success(f"{md(upload.name)} is valid: {md(new.name)} version {md(new.version)}, {len(new.criteria)} criteria.")
     _criteria_table(new, "rubric_upload_criteria")
     _examples(new, "rubric_upload_examples")
-    if user.role in (UserRole.ADMIN, UserRole.REVIEWER) and st.button("Save as a new version", key="rubric_save"):
+    saved = st.session_state.get(_SAVED_KEY)
+    if saved is not None and saved[0] == upload.file_id:
+        st.info(f"This file is stored: {saved[1]}.")
+    elif user.role in (UserRole.ADMIN, UserRole.REVIEWER) and st.button("Save as a new version", key="rubric_save"):
         with plain_errors():
-            rec = rubrics.register_rubric(ctx.sessions, user.id, new)
-            st.success(f"Stored as rubric version {rec.id}.")
+            rubrics.register_rubric(ctx.sessions, user.id, new)
+            label = f"{md(new.name)} version {md(new.version)}"
+            st.session_state[_SAVED_KEY] = (upload.file_id, label)
+            done(f"Stored as a new rubric version: {label}.", clear=("rubric_version",))
