@@ -11,6 +11,8 @@ baseline   the same call one file at a time (each file's chats in their own mode
 bound      Scorer.score_many on all the conversations at once, already parsed: the
            batched scoring figure on these chats, the most a folder run can reach.
 
+Each timing starts with the model's text cache emptied, so none reuses another's work.
+
 Also times the whole command (`qa-coach score FOLDER --json`, a fresh process: start-up
 and model load included) once. Prints medians over --runs, chats/s and the ratios.
 Run: .venv/bin/python bench/bench_score_folder.py [--files 500] [--runs 3]
@@ -59,7 +61,11 @@ def write_folder(folder: Path, files: int) -> list[Path]:
     return paths
 
 
-def timed(fn) -> tuple[float, object]:
+def timed(fn, signals=None) -> tuple[float, object]:
+    """Seconds of ``fn()`` and its result; with ``signals``, their text cache is emptied
+    first, so every timing starts cold (no text computed by an earlier one)."""
+    if signals is not None:
+        signals.clear_cache()
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
@@ -80,11 +86,12 @@ def main() -> None:
         print(f"CPU: {cpu}; {len(paths)} files, {chats} chats, {args.runs} run(s) each, models loaded")
         figures: dict[str, list[float]] = defaultdict(list)
         for _ in range(args.runs):
-            t, results = timed(lambda: list(file_scoring.score_files(paths)))
+            t, results = timed(lambda: list(file_scoring.score_files(paths)), scorer.signals)
             assert not any(r.error for r in results), [r.error for r in results if r.error]
             figures["ours"].append(t)
-            figures["baseline"].append(timed(lambda: [r for p in paths for r in file_scoring.score_files([p])])[0])
-            figures["bound"].append(timed(lambda: scorer.score_many(interactions))[0])
+            figures["baseline"].append(
+                timed(lambda: [r for p in paths for r in file_scoring.score_files([p])], scorer.signals)[0])
+            figures["bound"].append(timed(lambda: scorer.score_many(interactions), scorer.signals)[0])
         medians = {k: statistics.median(v) for k, v in figures.items()}
         for name, label in (("ours", "ours: score_files, batched across files"),
                             ("baseline", "baseline: one file at a time"),

@@ -105,6 +105,11 @@ class LocalTextSignals:
             self._tagger = default_turn_tagger()
         return self._tagger
 
+    def clear_cache(self) -> None:
+        """Forget every text computed so far (a benchmark starts each timing cold)."""
+        with self._lock:
+            self._cache.clear()
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._stack(self._lookup(list(texts), with_sentiment=False))
 

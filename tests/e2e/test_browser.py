@@ -1,10 +1,13 @@
 """End to end in a real headless browser (Debian's chromium + chromedriver via Selenium).
 
 Starts ``streamlit run app.py`` on a free localhost port with a temporary database (real
-models), signs in, uploads a sample call, waits for its scorecard, opens the interaction,
-saves an override, and visits every page; then reloads (still signed in, through the session
+models), signs in, uploads a sample call and a sample chat, waits for their scorecards, opens
+the call, saves an override, visits every page (adding a coaching session with an action item,
+seeing the progress page's downloads); then reloads (still signed in, through the session
 cookie) and opens links (``?interaction=ID``, ``/interaction?id=ID``) signed in, signed out and
-to a call that is not the user's. A screenshot of each step and page goes to
+to a call that is not the user's. The representative then disputes a score, ticks her action
+item and downloads her scores; a reviewer finds the dispute in the Disputes inbox, searches
+and filters the Interactions page and opens a row. A screenshot of each step and page goes to
 artifacts/screenshots/. ``bash scripts/bootstrap.sh --dev`` installs chromium and
 chromium-driver (as root); without them the test skips outside CI and fails in CI (``CI`` set).
 """
@@ -26,11 +29,16 @@ pytestmark = pytest.mark.slow  # a browser, the app in a server, Whisper and the
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "screenshots"
 SAMPLE = REPO / "sample_calls" / "calls" / "03_poor_rep.ogg"  # a stereo call: Whisper runs in the app
+CHAT = REPO / "sample_calls" / "chats" / "03_poor_rep_plain_csv.csv"  # one chat, ticket NW-1003
+CHAT_TICKET = "NW-1003"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1400,1000",
                   "--disable-dev-shm-usage")
 ADMIN = ("ada@example.com", "admin password")
 REP = ("olivia@example.com", "olivia password")
+REVIEWER = ("rita@example.com", "rita password")
+ACTION_ITEM = "Greet the customer by name"
+DISPUTE_REASON = "I greeted the customer, in the first turn"
 
 
 def _unavailable(reason: str):
@@ -56,7 +64,7 @@ def _free_port() -> int:
 
 
 def _seed(data_dir: Path) -> None:
-    """An admin and a representative who can sign in, a team, and the default rubric."""
+    """An admin, a representative and a reviewer of her team who can sign in, and the default rubric."""
     os.environ["QA_COACH_DATA_DIR"] = str(data_dir)
     from qa_coach.rubric.loader import load_rubric
     from qa_coach.services import auth, directory, rubrics
@@ -71,6 +79,9 @@ def _seed(data_dir: Path) -> None:
     user = directory.create_user(s, admin, name="Olivia Grant", email=REP[0], role="representative",
                                  representative_id=rep)
     auth.set_password(s, admin, user.id, REP[1])
+    reviewer = directory.create_user(s, admin, name="Rita Reviewer", email=REVIEWER[0], role="reviewer",
+                                     team_ids=(team,))
+    auth.set_password(s, admin, reviewer.id, REVIEWER[1])
     rubrics.register_rubric(s, admin, load_rubric(None))
     db.dispose()
 
@@ -117,7 +128,7 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory):
     chromium, driver_path = _browser_paths()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -128,6 +139,9 @@ def browser():
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_window_size(1400, 1000)
+    driver.download_folder = tmp_path_factory.mktemp("e2e-downloads")  # where the download buttons' files go
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(driver.download_folder)})
     yield driver
     driver.quit()
 
@@ -188,6 +202,43 @@ class Page:
         box.send_keys(Keys.ENTER)
         self.idle()
 
+    def checkbox(self, text: str):
+        """The checkbox whose label holds ``text``."""
+        return self.wait.until(lambda d: next((c for c in d.find_elements("css selector", '[data-testid="stCheckbox"]')
+                                               if text in c.text), None), f"waiting for the checkbox {text!r}")
+
+    def download_buttons(self, count: int) -> list[str]:
+        """The labels of the page's download buttons, once ``count`` of them are drawn."""
+        labels = lambda d: [b.text.strip() for b in  # noqa: E731
+                            d.find_elements("css selector", '[data-testid="stDownloadButton"] button')]
+        self.wait.until(lambda d: len(labels(d)) >= count, f"waiting for {count} download buttons")
+        return labels(self.d)
+
+    def scroll_to(self, element) -> None:
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+
+    def table_shows(self, key: str, text: str, not_: str | None = None) -> None:
+        """Wait until a table's cells in view hold ``text`` (and not ``not_``). The table is drawn
+        on a canvas; the grid beside it holds the words of the cells in view for screen readers."""
+        def words(d) -> str:
+            return " ".join(c.get_attribute("textContent") or "" for c in
+                            d.find_elements("css selector", f'.st-key-{key} [role="gridcell"]'))
+
+        self.wait.until(lambda d: text in words(d) and (not_ is None or not_ not in words(d)),
+                        f"waiting for {text!r} in the table {key}" + (f" without {not_!r}" if not_ else ""))
+
+    def select_first_row(self, key: str) -> None:
+        """Tick the row marker of a table's first row (the table is drawn on a canvas: one
+        header row and rows of the same height)."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        canvas = self.wait.until(lambda d: d.find_element("css selector", f".st-key-{key} canvas"))
+        rows = int(self.d.find_element("css selector", f".st-key-{key} [role='grid']").get_attribute("aria-rowcount"))
+        height, width = canvas.size["height"], canvas.size["width"]
+        row = height / rows  # aria-rowcount counts the header row too
+        ActionChains(self.d).move_to_element_with_offset(canvas, -width / 2 + 16, -height / 2 + row * 1.5) \
+            .click().perform()
+
     def nav(self, title: str) -> None:
         def link(d):
             for a in d.find_elements("css selector", '[data-testid="stSidebar"] a'):
@@ -235,17 +286,18 @@ def _journey(p: Page, app_url: str, browser) -> None:
 
     p.nav("Import")
     upload = p.wait.until(lambda d: d.find_element("css selector", ".st-key-import_files input[type='file']"))
-    upload.send_keys(str(SAMPLE))
+    upload.send_keys(f"{SAMPLE}\n{CHAT}")
     p.text_appears("KB")  # the uploaded file is listed (its name shortened)
     p.idle()
     p.choose("import_rep", "Olivia Grant")
     p.shot("04_import_chosen")
     p.click_button("Import and score")
-    p.text_appears("scored and stored", timeout=900)  # transcribes the call (Whisper base) and loads the models
+    p.text_appears("2 imported (2 interactions)", timeout=900)  # transcribes the call (Whisper base), loads the models
+    assert "scored and stored" in browser.find_element("tag name", "body").text
     p.shot("05_import_done")
 
     link = p.wait.until(lambda d: next((a for a in d.find_elements("css selector", "a")
-                                        if "open interaction" in a.text), None))
+                                        if "open interaction" in a.text and SAMPLE.name in a.text), None))
     link.click()
     p.text_appears("Automatic scorecard")
     p.idle()
@@ -269,6 +321,11 @@ def _journey(p: Page, app_url: str, browser) -> None:
         p.nav(title)
         assert "Something went wrong" not in browser.find_element("tag name", "body").text
         p.shot(shot)
+        if title == "Representative progress":  # staff download the representative's and her team's scores
+            assert p.download_buttons(5) == ["Scores (CSV)", "Scores (JSON)", "Coaching report (HTML)",
+                                             "Support: scores (CSV)", "Support: scores (JSON)"]
+        if title == "Coaching":
+            _coaching_session_with_an_action_item(p)
     body = browser.find_element("tag name", "body").text
     assert "Traceback" not in body
 
@@ -322,3 +379,97 @@ def _links_and_reloads(p: Page, app_url: str, browser, interaction_id: int) -> N
     p.text_appears("Automatic scorecard")
     p.idle()
     assert f"/interaction?id={interaction_id}" in browser.current_url
+    _representative_disputes_ticks_and_downloads(p, browser)
+    p.click_button("Sign out")
+    p.sign_in(*REVIEWER)
+    p.text_appears("Rita Reviewer")
+    p.idle()
+    _reviewer_inbox_and_interactions(p, browser, interaction_id)
+
+
+def _coaching_session_with_an_action_item(p: Page) -> None:
+    """The admin, coaching Olivia: a session with notes and one action item, saved through the form."""
+    p.type("coaching_notes", "Open every call with a greeting and your name.")
+    p.type("coaching_item_0", ACTION_ITEM)
+    p.click_button("Save session")
+    p.text_appears("Coaching session saved with 1 action item(s).")
+    p.idle()
+    for key in ("coaching_notes", "coaching_item_0"):  # the form is empty again, on screen
+        box = p.d.find_element("css selector", f".st-key-{key} input, .st-key-{key} textarea")
+        assert box.get_attribute("value") == "", key
+    p.wait.until(lambda d: d.find_element("css selector", '[data-testid="stExpander"] summary')).click()
+    assert p.checkbox(ACTION_ITEM)  # the new session is listed with its item at once
+    p.shot("12b_coaching_session_saved")
+
+
+def _representative_disputes_ticks_and_downloads(p: Page, browser) -> None:
+    """Olivia, on her call: disputes a score; ticks her action item (still ticked after a
+    reload); sees her downloads on the progress page and downloads her scores."""
+    body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+    p.type("dispute_reason", DISPUTE_REASON)
+    p.click_button("Raise dispute")
+    p.text_appears("Dispute raised: a reviewer will answer it.")
+    p.idle()
+    assert DISPUTE_REASON in body()  # listed under Disputes, open
+    p.shot("22_dispute_raised")
+
+    p.nav("My interactions")
+    p.text_appears("My action items")
+    p.text_appears("1 open, 0 done")
+    item = p.checkbox(ACTION_ITEM)
+    assert not item.find_element("css selector", "input").is_selected()
+    item.find_element("css selector", "label").click()
+    p.text_appears("0 open, 1 done")
+    p.idle()
+    browser.refresh()  # the tick is stored, not only drawn
+    p.text_appears("0 open, 1 done")
+    p.idle()
+    item = p.checkbox(ACTION_ITEM)
+    assert item.find_element("css selector", "input").is_selected()
+    p.scroll_to(item)
+    p.shot("23_my_action_items")
+
+    p.nav("Representative progress")
+    assert p.download_buttons(3) == ["Scores (CSV)", "Scores (JSON)", "Coaching report (HTML)"]  # not the team's
+    button = next(b for b in browser.find_elements("css selector", '[data-testid="stDownloadButton"] button')
+                  if b.text.strip() == "Scores (CSV)")
+    p.scroll_to(button)
+    p.shot("24_progress_downloads")
+    button.click()
+    saved = browser.download_folder / "scores-olivia-grant.csv"
+    p.wait.until(lambda d: saved.is_file() and saved.stat().st_size > 0, "waiting for the downloaded scores")
+    text = saved.read_text(encoding="utf-8")
+    assert CHAT_TICKET in text and text.count("\n") >= 3, text[:500]  # a header and her two interactions
+
+
+def _reviewer_inbox_and_interactions(p: Page, browser, call_id: int) -> None:
+    """Rita, reviewer of Olivia's team: the dispute waits in her inbox; the Interactions page
+    lists both interactions, a search and a filter each narrow it to one, and a row opens."""
+    body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+    p.nav("Disputes inbox")
+    p.text_appears("Showing 1–1 of 1 open disputes")
+    p.table_shows("disputes_table", DISPUTE_REASON)
+    p.shot("25_disputes_inbox")
+
+    p.nav("Interactions")
+    p.text_appears("Showing 1–2 of 2 interactions")
+    p.idle()
+    p.shot("26_interactions_list")
+    p.type("ix_search", CHAT_TICKET)
+    p.text_appears("Showing 1–1 of 1 interactions")
+    p.idle()
+    p.table_shows("ix_table", "chat", not_="voice")  # the cells in view: when, who, team, channel, scores, ...
+    p.shot("27_interactions_searched")
+    p.type("ix_search", "")
+    p.text_appears("Showing 1–2 of 2 interactions")
+    p.choose("ix_disputed", "Open dispute")
+    p.text_appears("Showing 1–1 of 1 interactions")
+    p.idle()
+    p.table_shows("ix_table", "voice", not_="chat")
+    p.shot("28_interactions_filtered")
+    p.select_first_row("ix_table")
+    p.wait.until(lambda d: f"/interaction?id={call_id}" in d.current_url, "waiting for the chosen interaction")
+    p.text_appears("Automatic scorecard")
+    p.idle()
+    assert DISPUTE_REASON in body() and browser.find_elements("css selector", "audio")  # the disputed call
+    p.shot("29_interactions_row_opened")
