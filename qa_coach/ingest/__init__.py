@@ -90,11 +90,24 @@ def _read(text: str, name: str, format: str | None) -> ImportResult:
     ctx = ParseContext(name, fmt.name)
     interactions: list[Interaction] = []
     problems: list[InputError] = []
-    for _locator, build in fmt.parse(document, ctx):
+    first_seen: dict[str, str] = {}  # conversation id -> where it first appears
+    for locator, build in fmt.parse(document, ctx):
         try:
-            interactions.append(build())
+            interaction = build()
         except InputError as exc:
             problems.append(exc)
+            continue
+        first = first_seen.setdefault(interaction.id, locator)
+        if first != locator:
+            problems.append(
+                ctx.error(
+                    locator,
+                    f"the id '{interaction.id}' appears twice in this file (also at {first}); "
+                    "each conversation may appear once",
+                )
+            )
+            continue
+        interactions.append(interaction)
     if not interactions and not problems:
         raise InputError(name, None, f"no conversations found ({fmt.name} format)")
     return ImportResult(tuple(interactions), tuple(problems))

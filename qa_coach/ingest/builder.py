@@ -13,6 +13,18 @@ from qa_coach.domain.interaction import Channel, Interaction, Person, Role, Turn
 
 from .context import ParseContext
 from .html_text import html_to_text, looks_like_html, normalise_text
+from .limits import (
+    MAX_EMAIL_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_ID_CHARS,
+    MAX_LANGUAGE_CHARS,
+    MAX_LOCATOR_CHARS,
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES,
+    MAX_METADATA_DEPTH,
+    MAX_NAME_CHARS,
+    count,
+)
 
 # One conversation of a file, not yet built: its locator and how to build it. Formats
 # yield these so that a bad conversation can be reported without losing the others.
@@ -36,6 +48,8 @@ class ConversationBuilder:
 
     Empty messages are skipped. Turn ``start`` is seconds since ``origin`` (default: the
     first timestamped message); without timestamps a format may give ``offset`` directly.
+    A message's ``where`` (its field path or line) names it in errors; the limits of
+    :mod:`qa_coach.ingest.limits` on a message and a conversation are checked here.
     """
 
     def __init__(self, ctx: ParseContext, locator: str, label: str | None = None) -> None:
@@ -55,12 +69,28 @@ class ConversationBuilder:
         speaker: Person | None = None,
         source_id: str | None = None,
         confidence: float = 1.0,
+        where: str | None = None,
     ) -> None:
         if text is None:
             return
+        place = where or f"{self.locator}, message {len(self._messages) + 1}"
+        if len(text) > MAX_FIELD_CHARS:
+            raise self.ctx.error(
+                place, f"the message is {count(len(text))} characters; the limit is {count(MAX_FIELD_CHARS)}"
+            )
         clean = html_to_text(text) if html and looks_like_html(text) else normalise_text(text)
         if not clean:
             return
+        if len(clean) > MAX_MESSAGE_CHARS:
+            raise self.ctx.error(
+                place,
+                f"the message holds {count(len(clean))} characters of text; "
+                f"one message may hold at most {count(MAX_MESSAGE_CHARS)}",
+            )
+        if len(self._messages) >= MAX_MESSAGES:
+            raise self.ctx.error(
+                place, f"{self.label} has more than {count(MAX_MESSAGES)} messages, the limit for one conversation"
+            )
         if speaker is not None and not speaker.is_known:
             speaker = None
         self._messages.append(_Message(role, clean, timestamp, offset, speaker, source_id, confidence))
@@ -107,6 +137,7 @@ class ConversationBuilder:
             representative = _first_speaker(turns, Role.AGENT)
         if customer is None or not customer.is_known:
             customer = _first_speaker(turns, Role.CUSTOMER)
+        self._check_sizes(id, representative, customer, language, metadata)
         return Interaction(
             id=id or self._stable_id(turns),
             turns=turns,
@@ -119,6 +150,44 @@ class ConversationBuilder:
             metadata={k: v for k, v in (metadata or {}).items() if v not in (None, "", [], {})},
         )
 
+    def _check_sizes(
+        self,
+        id: str | None,
+        representative: Person | None,
+        customer: Person | None,
+        language: str | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> None:
+        """Ids, names and codes within what the database stores; metadata shallow enough
+        to be written out as JSON."""
+        where = self.locator
+        if len(where) > MAX_LOCATOR_CHARS:
+            raise self.ctx.error(
+                where[:60] + "...",
+                f"this conversation's place is {count(len(where))} characters long; the limit is "
+                f"{count(MAX_LOCATOR_CHARS)}",
+            )
+        fields: list[tuple[str, str | None, int]] = [("id", id, MAX_ID_CHARS), ("language", language, MAX_LANGUAGE_CHARS)]
+        for who, p in (("representative", representative), ("customer", customer)):
+            if p is not None:
+                fields += [
+                    (f"{who}'s name", p.name, MAX_NAME_CHARS),
+                    (f"{who}'s id", p.id, MAX_NAME_CHARS),
+                    (f"{who}'s e-mail", p.email, MAX_EMAIL_CHARS),
+                ]
+        for what, value, limit in fields:
+            if value is not None and len(value) > limit:
+                raise self.ctx.error(
+                    where, f"the {what} is {count(len(value))} characters long; the limit is {count(limit)}"
+                )
+        for key, value in (metadata or {}).items():
+            if _depth(value, MAX_METADATA_DEPTH + 1) > MAX_METADATA_DEPTH:
+                raise self.ctx.error(
+                    where,
+                    f"the value of '{key}' is nested more than {MAX_METADATA_DEPTH} levels deep; "
+                    "it cannot be kept",
+                )
+
     def _stable_id(self, turns: tuple[Turn, ...]) -> str:
         digest = hashlib.sha256()
         digest.update(PurePath(self.ctx.source).name.encode())
@@ -126,6 +195,18 @@ class ConversationBuilder:
         for turn in turns:
             digest.update(f"{turn.role.value}\0{turn.text}\0".encode())
         return digest.hexdigest()[:16]
+
+
+def _depth(value: Any, stop: int) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar: 0), counted up to ``stop``."""
+    depth, level = 0, [value]
+    while depth < stop:
+        containers = [node for node in level if isinstance(node, (list, dict))]
+        if not containers:
+            break
+        depth += 1
+        level = [item for node in containers for item in (node.values() if isinstance(node, dict) else node)]
+    return depth
 
 
 def _start(message: _Message, zero: datetime | None) -> float | None:

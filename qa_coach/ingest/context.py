@@ -8,7 +8,7 @@ from datetime import datetime
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.interaction import SourceRef
 
-from .timestamps import parse_timestamp
+from .timestamps import TimestampOutOfRange, parse_timestamp
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class ParseContext:
     def timestamp(self, value: object, where: str) -> datetime:
         try:
             return parse_timestamp(value)
+        except TimestampOutOfRange as exc:
+            raise self.error(where, str(exc).replace(repr(value), _show(value))) from None
         except ValueError:
             raise self.error(where, f"unrecognised timestamp {_show(value)}") from None
 

@@ -22,11 +22,16 @@ _PARAGRAPHS = frozenset(
 )
 _LINES = frozenset(("div", "li", "tr", "section", "article", "header", "footer", "dd", "dt"))
 _PARA_MARK, _LINE_MARK = "\u0002", "\u0003"
-_MARKS = re.compile("(?:[ \t\r\n]*[\u0002\u0003])+[ \t\r\n]*")
+_MARK_RUN = re.compile("[\u0002\u0003][\u0002\u0003 \t\r\n]*")
+_BLANKS = " \t\r\n"
 _DROP = frozenset(("script", "style", "head", "title", "template"))
 _HIDDEN_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
-_LOOKS_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# Bounded by the next "<" so that a search from every "<" of "<a<a<a..." stays linear.
+_LOOKS_HTML = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# A "<" that opens no tag before the next "<" or ">": Python's HTML parser rescans the rest
+# of the document from each such "<" (quadratic time), so it is escaped before parsing.
+_STRAY_LT = re.compile(r"<(?![a-zA-Z/!?][^<>]*>)")
 
 
 def looks_like_html(text: str) -> bool:
@@ -36,7 +41,7 @@ def looks_like_html(text: str) -> bool:
 def html_to_text(html: str) -> str:
     """Visible text of ``html``: <br> and block elements break lines, list items get
     "- ", scripts/styles and e-mail quoted-reply blocks (gmail_quote, cite) are dropped."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = parse_html(html)
     out: list[str] = []
     # Iterative walk (deeply nested mail HTML would overflow recursion); a str on the
     # stack is output to emit after a tag's children.
@@ -59,8 +64,26 @@ def html_to_text(html: str) -> str:
             out.append(mark + ("- " if name == "li" else ""))
             stack.append(mark + (" " if name in ("td", "th") else ""))
             stack.extend(reversed(node.contents))
-    text = _MARKS.sub(lambda m: "\n\n" if _PARA_MARK in m.group() else "\n", "".join(out))
-    return normalise_text(text)
+    return normalise_text(_merge_marks("".join(out)))
+
+
+def _merge_marks(text: str) -> str:
+    """Each run of boundary marks, with the blanks around it, becomes one line break (a
+    blank line when a paragraph mark is in it). Linear: a regular expression that also
+    matched the blanks before a mark would retry every long run of blanks from each start."""
+    parts: list[str] = []
+    pos = 0
+    for m in _MARK_RUN.finditer(text):
+        parts.append(text[pos : m.start()].rstrip(_BLANKS))
+        parts.append("\n\n" if _PARA_MARK in m.group() else "\n")
+        pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def parse_html(html: str) -> BeautifulSoup:
+    """The parsed document, in time linear in its length (stray "<" escaped first)."""
+    return BeautifulSoup(_STRAY_LT.sub("&lt;", html), "html.parser")
 
 
 def normalise_text(text: str) -> str:

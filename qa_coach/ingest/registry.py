@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +26,7 @@ from .chat import (
 from .chat.base import ChatFormat
 from .context import ParseContext
 from .jsondoc import load_json
+from .source import check_line_lengths
 
 _ALL: tuple[ChatFormat, ...] = tuple(
     m.FORMAT
@@ -45,6 +47,7 @@ _ALL: tuple[ChatFormat, ...] = tuple(
 BY_NAME: Mapping[str, ChatFormat] = MappingProxyType({f.name: f for f in _ALL})
 FORMATS: Mapping[str, str] = MappingProxyType({f.name: f.description for f in _ALL})
 _JSON_FORMATS = tuple(f for f in _ALL if f.kind == "json")
+_FIRST_CHARACTER = re.compile(r"\S")
 
 
 def known_names() -> str:
@@ -59,10 +62,12 @@ def resolve(name: str, source: str) -> ChatFormat:
 
 
 def read_document(text: str, source: str, fmt: ChatFormat | None) -> tuple[ChatFormat, Any]:
-    """The format (given or detected from the content) and what its parser reads."""
+    """The format (given or detected from the content) and what its parser reads. A text
+    format's document has no line over the limit (the parsers read line by line)."""
     if fmt is not None:
         if fmt.kind == "json":
             return fmt, load_json(ParseContext(source, fmt.name), text)
+        check_line_lengths(text, source)
         return fmt, text
     ctx = ParseContext(source, "unknown")
     if _looks_like_json(text):
@@ -70,9 +75,11 @@ def read_document(text: str, source: str, fmt: ChatFormat | None) -> tuple[ChatF
             data = load_json(ctx, text)
         except InputError:
             if plain_text.claims(text):  # e.g. "[12:03] Dana (agent): hi" on the first line
+                check_line_lengths(text, source)
                 return plain_text.FORMAT, text
             raise
         return _detect_json(ctx, data), data
+    check_line_lengths(text, source)
     if _read_as(source) == csv_rows.FORMAT.name or csv_rows.claims(text):
         return csv_rows.FORMAT, text
     if plain_text.claims(text):
@@ -80,7 +87,7 @@ def read_document(text: str, source: str, fmt: ChatFormat | None) -> tuple[ChatF
     raise ctx.error(
         None,
         "cannot tell the chat format: not JSON of a known shape, no CSV header with a text column, "
-        f"and no 'Agent:' / 'Customer:' lines; known formats: {known_names()} (pass format=...)",
+        f"and no 'Agent:' / 'Customer:' lines; known formats: {known_names()}",
     )
 
 
@@ -90,12 +97,14 @@ def _read_as(source: str) -> str | None:
 
 
 def _looks_like_json(text: str) -> bool:
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
+    start = _FIRST_CHARACTER.search(text)
+    if start is None:
+        return False
+    if start.group() == "{":
         return True
-    if stripped.startswith("["):
-        first = stripped.split("\n", 1)[0]
-        return plain_text.speaker_line(first) is None
+    if start.group() == "[":
+        end = text.find("\n", start.start())
+        return plain_text.speaker_line(text[start.start() : end if end >= 0 else None]) is None
     return False
 
 
@@ -129,7 +138,7 @@ def _detect_json(ctx: ParseContext, data: Any) -> ChatFormat:
         )
     raise ctx.error(
         "top level",
-        f"JSON of an unknown shape{_keys_of(data)}; known formats: {known_names()} (pass format=...)",
+        f"JSON of an unknown shape{_keys_of(data)}; known formats: {known_names()}",
     )
 
 

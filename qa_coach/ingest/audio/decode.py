@@ -147,7 +147,7 @@ def _info(path: Path, container, max_seconds: float) -> AudioInfo:
             str(path),
             None,
             f"recording is {_fmt(declared)} long; the limit is {_fmt(max_seconds)}. "
-            "Split it, or raise the limit (max_seconds / --max-minutes).",
+            "Split it into shorter recordings.",
         )
     fmt_name = (container.format.name or "").split(",")[0]
     return AudioInfo(
@@ -228,6 +228,15 @@ def decode_audio(
             def take(frames) -> None:
                 for out in frames:
                     planes = out.to_ndarray()
+                    if not np.isfinite(planes).all():
+                        # a float WAV can hold NaN or infinity: no speech model reads them
+                        at = spools[0].count / SAMPLE_RATE
+                        raise InputError(
+                            name,
+                            f"at {_fmt(at)}",
+                            "the recording holds samples that are not a number (NaN) or infinite; "
+                            "a corrupt float recording: export it again (16-bit PCM is safest)",
+                        )
                     for ch, spool in enumerate(spools):
                         spool.write(planes[ch])
                 if spools[0].count > max_samples:
@@ -235,7 +244,7 @@ def decode_audio(
                         name,
                         f"at {_fmt(max_seconds)}",
                         f"recording is longer than the limit of {_fmt(max_seconds)}. "
-                        "Split it, or raise the limit (max_seconds / --max-minutes).",
+                        "Split it into shorter recordings.",
                     )
 
             try:

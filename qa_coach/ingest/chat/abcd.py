@@ -61,7 +61,7 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         role = _ROLES.get(speaker.strip().lower())
         if role is None:
             raise ctx.error(child(tw, 0), f"unknown speaker '{speaker}' (expected agent, customer or action)")
-        b.add(role, text)
+        b.add(role, text, where=child(tw, 1))
     scenario = conv.get("scenario") if isinstance(conv.get("scenario"), dict) else {}
     personal = scenario.get("personal") if isinstance(scenario.get("personal"), dict) else {}
     customer = person(personal.get("customer_name"), personal.get("username"), personal.get("email"))

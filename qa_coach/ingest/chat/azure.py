@@ -73,7 +73,12 @@ def _conversation(ctx: ParseContext, where: str, obj: Any, *, display: str | Non
         # A participantId that is just a role word ("Agent") names nobody.
         named = participant if participant and role_from_word(participant) is None else None
         b.add(
-            role, text, timestamp=stamp, speaker=person(None, named), source_id=opt_str(ctx, item, "id", iw)
+            role,
+            text,
+            timestamp=stamp,
+            speaker=person(None, named),
+            source_id=opt_str(ctx, item, "id", iw),
+            where=iw,
         )
     metadata = {"title": display, "modality": opt_str(ctx, conv, "modality", where)}
     return b.build(id=conv_id, language=opt_str(ctx, conv, "language", where), metadata=metadata)

@@ -13,6 +13,7 @@ from qa_coach.domain.interaction import Interaction, Role
 
 from ..builder import ConversationBuilder, PendingIter, channel_from, person
 from ..context import ParseContext
+from ..limits import count
 from ..roles import known_words, role_from_word
 from .base import ChatFormat
 
@@ -88,6 +89,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "message_id": ("message_id", "msg_id", "comment_id"),
 }
 _DELIMITERS = (",", ";", "\t", "|")
+_LINE_TEXT = re.compile(r"[^\r\n]+")
 
 
 def _normalise(name: str) -> str:
@@ -95,7 +97,8 @@ def _normalise(name: str) -> str:
 
 
 def _first_line(text: str) -> str:
-    return next((line for line in text.splitlines() if line.strip()), "")
+    """The first line that is not blank (without reading the rest of the text)."""
+    return next((m.group() for m in _LINE_TEXT.finditer(text) if not m.group().isspace()), "")
 
 
 def _delimiter(header: str) -> str:
@@ -118,7 +121,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def claims(text: str) -> bool:
     line = _first_line(text)
-    row = next(csv.reader([line], delimiter=_delimiter(line)), [])
+    try:
+        row = next(csv.reader([line], delimiter=_delimiter(line)), [])
+    except csv.Error:  # e.g. a field over the csv module's size limit: not a header
+        return False
     if len(row) < 2:
         return False
     cols = _columns(row)
@@ -134,7 +140,8 @@ class _Row:
 
 def parse(text: str, ctx: ParseContext) -> PendingIter:
     header_line = _first_line(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    # strict: a quote left open is an error, not a field that swallows the rows after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line), strict=True)
     header: list[str] | None = None
     cols: dict[str, int] = {}
     groups: dict[str, list[_Row]] = {}
@@ -164,7 +171,7 @@ def parse(text: str, ctx: ParseContext) -> PendingIter:
                 continue
             groups.setdefault(cid, []).append(_Row(start, {k: record[i] for k, i in cols.items()}))
     except csv.Error as exc:
-        raise ctx.error(f"row {line}", f"malformed CSV: {exc}") from None
+        raise ctx.error(f"row {line}", f"malformed CSV: {_csv_problem(str(exc), line)}") from None
     if header is None:
         raise ctx.error(None, "no CSV header row")
     if not groups:
@@ -172,6 +179,16 @@ def parse(text: str, ctx: ParseContext) -> PendingIter:
     for cid, rows in groups.items():
         loc = f"conversation_id '{cid}'" if cid else f"rows {rows[0].line}-{rows[-1].line}"
         yield loc, (lambda c=cid, r=rows, lo=loc: _conversation(ctx, c, r, lo))
+
+
+def _csv_problem(message: str, line: int) -> str:
+    if message == "unexpected end of data":
+        return f"a quote opened in the row that starts on line {line} is never closed"
+    if message.startswith("field larger than field limit"):
+        return f"a field of more than {count(csv.field_size_limit())} characters (is a quote left open?)"
+    if "expected after" in message:
+        return f"{message} (text after a closing quote; double a quote inside a quoted field)"
+    return message
 
 
 def _check_header(ctx: ParseContext, header: list[str], cols: dict[str, int], line: int) -> None:

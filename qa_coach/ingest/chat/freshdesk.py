@@ -75,6 +75,7 @@ def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             html=not description_text,
             timestamp=ctx.optional_timestamp(ticket.get("created_at"), child(where, "created_at")),
             speaker=customer,
+            where=child(where, "description_text" if description_text else "description"),
         )
     for cw, entry in objects(ctx, ticket.get("conversations"), child(where, "conversations")):
         incoming = opt_bool(ctx, entry, "incoming", cw)
@@ -95,6 +96,7 @@ def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             timestamp=ctx.optional_timestamp(entry.get("created_at"), child(cw, "created_at")),
             speaker=speaker,
             source_id=opt_str(ctx, entry, "id", cw),
+            where=cw,
         )
     responder = opt_str(ctx, ticket, "responder_id", where)
     source = ticket.get("source")

@@ -54,6 +54,7 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             timestamp=created,
             speaker=speaker,
             source_id=opt_str(ctx, source, "id", sw),
+            where=child(sw, "body"),
         )
     pw = child(where, "conversation_parts")
     parts = conv.get("conversation_parts")
@@ -74,7 +75,9 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             role = Role.NOTE
         elif part_type not in _MESSAGE_PARTS and not body_text:
             role, body_text = Role.SYSTEM, _event_text(part_type, speaker)
-        b.add(role, body_text, timestamp=stamp, speaker=speaker, source_id=opt_str(ctx, part, "id", w))
+        b.add(
+            role, body_text, timestamp=stamp, speaker=speaker, source_id=opt_str(ctx, part, "id", w), where=w
+        )
     source_type = opt_str(ctx, source, "type", sw) or opt_str(ctx, source, "delivered_as", sw)
     channel = (
         Channel.CHAT if source_type in (None, "conversation", "chat", "push") else channel_from(source_type)

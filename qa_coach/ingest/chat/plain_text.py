@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from qa_coach.domain.interaction import Interaction
 
 from ..builder import ConversationBuilder, PendingIter, person
 from ..context import ParseContext
+from ..limits import MAX_FIELD_CHARS, MAX_MESSAGES, count
 from ..roles import role_and_name
-from ..timestamps import parse_timestamp
 from .base import ChatFormat
 
+# Possessive blanks (\s*+): a line of blanks is read once, not retried from each length.
 _LINE = re.compile(
-    r"^\s*(?:\[(?P<bracket>[^\]]{1,40})\]\s*|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)\s+(?:-\s+)?)?"
-    r"(?P<label>[^:\[\]\n]{1,50}?)\s*:(?:\s+(?P<text>.*)|$)"
+    r"^\s*+(?:\[(?P<bracket>[^\]]{1,40})\]\s*+|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)\s+(?:-\s+)?)?"
+    r"(?P<label>[^:\[\]\n]{1,50}?)\s*+:(?:\s+(?P<text>.*)|$)"
 )
+_LINE_TEXT = re.compile(r"[^\r\n]+")
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$")
 _DAY = 86400.0
@@ -45,8 +48,8 @@ def speaker_line(line: str) -> dict[str, Any] | None:
 
 
 def claims(text: str) -> bool:
-    lines = [line for line in text.splitlines() if line.strip()][:50]
-    return any(speaker_line(line) for line in lines)
+    lines = (line for line in (m.group() for m in _LINE_TEXT.finditer(text)) if not line.isspace())
+    return any(speaker_line(line) for line in islice(lines, 50))
 
 
 def parse(text: str, ctx: ParseContext) -> PendingIter:
@@ -69,11 +72,23 @@ def _conversation(ctx: ParseContext, first: int, lines: list[str], loc: str, k: 
     for number, line in enumerate(lines, start=first):
         parsed = speaker_line(line)
         if parsed is not None:
-            parsed["line"] = number
+            if len(turns) >= MAX_MESSAGES:
+                raise ctx.error(
+                    f"line {number}",
+                    f"conversation {k} has more than {count(MAX_MESSAGES)} messages, the limit for one conversation",
+                )
+            parsed.update(line=number, lines=[parsed["text"]], size=len(parsed["text"]))
             turn = parsed
             turns.append(turn)
         elif turn is not None:
-            turn["text"] += "\n" + line
+            turn["lines"].append(line)  # joined once: adding to a string each time is quadratic
+            turn["size"] += len(line) + 1
+            if turn["size"] > MAX_FIELD_CHARS:  # blanks included; its text is checked when built
+                raise ctx.error(
+                    f"line {number}",
+                    f"the message that starts on line {turn['line']} is longer than "
+                    f"{count(MAX_FIELD_CHARS)} characters by this line, the limit for one message",
+                )
         elif line.strip():
             raise ctx.error(
                 f"line {number}",
@@ -93,7 +108,14 @@ def _conversation(ctx: ParseContext, first: int, lines: list[str], loc: str, k: 
                 previous = seconds
                 clock_zero = seconds if clock_zero is None else clock_zero
                 offset = seconds - clock_zero
-        b.add(t["role"], t["text"], timestamp=stamp, offset=offset, speaker=person(t["name"]))
+        b.add(
+            t["role"],
+            "\n".join(t["lines"]),
+            timestamp=stamp,
+            offset=offset,
+            speaker=person(t["name"]),
+            where=f"line {t['line']}",
+        )
     return b.build()
 
 
@@ -107,10 +129,7 @@ def _time(ctx: ParseContext, value: str, line: int) -> tuple[datetime | None, fl
             hour = int(a) % 12 + (12 if ampm.lower() == "pm" else 0)
             return None, hour * 3600 + int(b) * 60.0
         return None, int(a) * 60 + float(b)
-    try:
-        return parse_timestamp(value), None
-    except ValueError:
-        raise ctx.error(f"line {line}", f"unrecognised timestamp '{value}'") from None
+    return ctx.timestamp(value, f"line {line}"), None
 
 
 FORMAT = ChatFormat(

@@ -6,19 +6,20 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from bs4 import BeautifulSoup
-
 from qa_coach.domain.interaction import Interaction, Person, Role
 
 from ..builder import person
 from ..context import ParseContext, child
-from ..html_text import html_to_text
+from ..html_text import html_to_text, parse_html
 from ..jsondoc import as_dict, opt_str
+from ..limits import MAX_OFFSET_SECONDS
 from .common import builder, listed_conversations
 
 _MESSAGE = re.compile(
-    r"^\(\s*(?:(\d+)\s*h\s*)?(?:(\d+)\s*m\s*)?(?:(\d+)\s*s\s*)?\)\s*([^:]{1,80}?)\s*:\s?(.*)$"
+    r"^\(\s*+(?:(\d+)\s*h\s*)?(?:(\d+)\s*m\s*)?(?:(\d+)\s*s\s*)?\)\s*+([^:]{1,80}?)\s*+:\s?(.*)$"
 )
+_MAX_EVENT_CHARS = 1000  # a longer event line names no transfer (and the search would be slow)
+_MAX_DIGITS = 9  # an offset part of more digits is beyond any chat (and int() would refuse it)
 _MARK = "\u0001SYS\u0001"
 _AGENT_LINE = re.compile(r"^Agent\s+(.+)$")
 _TRANSFER = re.compile(r"Transferred From\s+(.+?)\s+To\s+(.+)$", re.IGNORECASE)
@@ -60,14 +61,15 @@ def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             elif m := _AGENT_LINE.match(line):
                 agents.add(m.group(1).strip())
             else:
-                if m := _TRANSFER.search(line):
+                if len(line) <= _MAX_EVENT_CHARS and (m := _TRANSFER.search(line)):
                     agents.update(n.strip() for n in m.groups())
                 pending.append(
                     {
                         "role": Role.SYSTEM,
                         "name": None,
                         "offset": current["offset"] if current else None,
-                        "text": line,
+                        "text": [line],
+                        "line": number,
                     }
                 )
             current = None
@@ -75,11 +77,11 @@ def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         m = _MESSAGE.match(line)
         if m:
             h, mins, secs, name, text = m.groups()
-            offset = float(int(h or 0) * 3600 + int(mins or 0) * 60 + int(secs or 0))
-            current = {"role": None, "name": name.strip(), "offset": offset, "text": text}
+            offset = _offset(ctx, (h, mins, secs), line, f"{bw}, line {number}")
+            current = {"role": None, "name": name.strip(), "offset": offset, "text": [text], "line": number}
             pending.append(current)
         elif current is not None:
-            current["text"] += "\n" + line
+            current["text"].append(line)  # joined once: adding to a string each time is quadratic
         else:
             raise ctx.error(
                 f"{bw}, line {number}", f"text before the first '( 0s ) Name: message' line: '{line[:60]}'"
@@ -92,7 +94,14 @@ def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
         if role is Role.CUSTOMER and customer is None and speaker is not None:
             customer = speaker
         stamp = started + timedelta(seconds=msg["offset"]) if started and msg["offset"] is not None else None
-        b.add(role, msg["text"], timestamp=stamp, offset=msg["offset"], speaker=speaker)
+        b.add(
+            role,
+            "\n".join(msg["text"]),
+            timestamp=stamp,
+            offset=msg["offset"],
+            speaker=speaker,
+            where=f"{bw}, line {msg['line']}",
+        )
     contact = record.get("Contact") if isinstance(record.get("Contact"), dict) else {}
     customer = (
         person(
@@ -121,7 +130,7 @@ def _transcript(ctx: ParseContext, where: str, obj: Any) -> Interaction:
 
 def _body_lines(body: str) -> list[str]:
     """Body as text lines; centred paragraphs (Salesforce's event lines) start with _MARK."""
-    soup = BeautifulSoup(body, "html.parser")
+    soup = parse_html(body)
     for p in soup.find_all("p", align="center"):
         p.replace_with(f"\n{_MARK}{p.get_text(' ', strip=True)}\n")
     return [line for line in html_to_text(str(soup)).split("\n") if line.strip()]
@@ -130,9 +139,24 @@ def _body_lines(body: str) -> list[str]:
 def _chat_started(ctx: ParseContext, line: str, where: str) -> datetime:
     value = line.split(":", 1)[1].strip()
     try:
-        return datetime.strptime(value, _STARTED_FORMAT)
+        started = datetime.strptime(value, _STARTED_FORMAT)
     except ValueError:
         return ctx.timestamp(value, where)
+    return ctx.timestamp(started, where)  # in the accepted range
+
+
+def _offset(ctx: ParseContext, parts: tuple[str | None, ...], line: str, where: str) -> float:
+    """Seconds of "( 1h 2m 3s )", within the limit for an offset into a chat."""
+    shown = line[: line.index(")") + 1]
+    if any(p is not None and len(p) > _MAX_DIGITS for p in parts):
+        raise ctx.error(where, f"offset '{shown[:60]}' is too large for a chat")
+    h, mins, secs = (int(p or 0) for p in parts)
+    offset = float(h * 3600 + mins * 60 + secs)
+    if offset > MAX_OFFSET_SECONDS:
+        raise ctx.error(
+            where, f"offset '{shown[:60]}' is more than {MAX_OFFSET_SECONDS // 86400} days into the chat"
+        )
+    return offset
 
 
 def _role(name: str, agents: set[str]) -> Role:

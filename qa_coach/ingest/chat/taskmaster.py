@@ -42,6 +42,7 @@ def _dialogue(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             _ROLES[speaker],
             opt_str(ctx, utterance, "text", uw),
             source_id=opt_str(ctx, utterance, "index", uw),
+            where=uw,
         )
     metadata = {"instruction_id": opt_str(ctx, dialogue, "instruction_id", where)}
     return b.build(id=conv_id, metadata=metadata)

@@ -90,6 +90,7 @@ def _thread(ctx: ParseContext, where: str, obj: Any, *, users: dict[str, dict] |
             speaker=speaker,
             source_id=opt_str(ctx, comment, "id", cw),
             confidence=confidence,
+            where=cw,
         )
     via = ticket.get("via") if isinstance(ticket.get("via"), dict) else {}
     raw_channel = opt_str(ctx, via, "channel", child(tw, "via"))

@@ -79,6 +79,7 @@ def _conversation(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             timestamp=stamp,
             speaker=speaker,
             source_id=opt_str(ctx, event, "id", ew),
+            where=child(ew, "content"),
         )
     raw_channel = opt_str(ctx, conv, "channel", where)
     metadata = {"subject": opt_str(ctx, conv, "subject", where), "source_channel": raw_channel}

@@ -64,6 +64,7 @@ def _ticket(ctx: ParseContext, where: str, obj: Any) -> Interaction:
             timestamp=stamp,
             speaker=author,
             source_id=comment_id,
+            where=child(cw, "comment"),
         )
     raw_channel = opt_str(ctx, ticket, "channel", where)
     channel = channel_from(raw_channel, Channel.VOICE if calls else Channel.CHAT)
