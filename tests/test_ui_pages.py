@@ -124,6 +124,8 @@ def test_coaching_page_creates_a_session_with_action_items(seeded):
     saved = coaching.list_coaching_sessions(seeded.world.sessions, seeded.world.coach_a, seeded.world.rep_a1)
     assert [(i.text, str(i.due_on)) for i in saved[0].action_items] == [("Greet every customer", "2030-01-31"),
                                                                         ("Use their name", "None")]
+    headings = [e.label for e in at.expander]
+    assert any("focus: " in h for h in headings) and not any("greeting" in h.split("focus: ")[1] for h in headings if "focus: " in h)
 
 
 def test_my_interactions_acknowledge_and_practice_without_storing(seeded):
@@ -135,7 +137,7 @@ def test_my_interactions_acknowledge_and_practice_without_storing(seeded):
     at = page_app(seeded, "mine", "alice").run()
     assert not at.exception
     assert set(frame(at, "Reviewed score")["Id"]) == {seeded.alice_polite, seeded.alice_rude}
-    assert "Say sorry" in texts(at)
+    assert "Say sorry" in texts(at) and "focus: Empathy" in texts(at)  # the criterion's name, not its id
     ack = next(b for b in at.button if b.key and b.key.startswith("ack_"))
     ack.click().run()
     assert "Acknowledged: your coach can see that you have read it." in texts(at)

@@ -6,7 +6,7 @@ import logging
 import re
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import streamlit as st
 
@@ -87,3 +87,13 @@ def open_interaction(interaction_id: int) -> None:
         st.markdown(f"interaction {interaction_id}")
         return
     st.switch_page(page, query_params={"id": str(interaction_id)})
+
+
+def criterion_names(ids: Iterable[str]) -> str:
+    """The criteria ``ids`` by the names their rubrics give them ("Apology, Closing"), for
+    headings; an id no stored rubric names is shown as it is."""
+    from qa_coach.services import interaction_search
+    from qa_coach.ui.context import context, current_user
+
+    names = {c.criterion_id: c.label for c in interaction_search.criterion_choices(context().sessions, current_user().id)}
+    return ", ".join(names.get(i, i) for i in ids)

@@ -7,7 +7,7 @@ import streamlit as st
 from qa_coach.services import analytics, coaching, queries
 from qa_coach.services.errors import ValidationError
 from qa_coach.ui import links
-from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
+from qa_coach.ui.components import criterion_names, interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user
 from qa_coach.ui.flash import done
 from qa_coach.ui.pages.progress import pick_rep
@@ -52,7 +52,7 @@ def render() -> None:
     if rep is None:
         return
     for cs in coaching.list_coaching_sessions(ctx.sessions, user.id, rep.id):
-        with st.expander(f"{when(cs.held_at)} · focus: {md(', '.join(cs.focus_criteria)) or '–'}"
+        with st.expander(f"{when(cs.held_at)} · focus: {md(criterion_names(cs.focus_criteria)) or '–'}"
                          f"{' · acknowledged' if cs.acknowledged else ''}",
                          expanded=cs.id == links.coaching_session_in_link()):  # ?session=ID opens it
             st.markdown(md(cs.notes) if cs.notes else "(no notes)")

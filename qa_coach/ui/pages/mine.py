@@ -8,7 +8,7 @@ import streamlit as st
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.file_types import upload_types
 from qa_coach.services import coaching, practice, queries, rubrics
-from qa_coach.ui.components import interaction_link, md, pct, plain_errors, when
+from qa_coach.ui.components import criterion_names, interaction_link, md, pct, plain_errors, when
 from qa_coach.ui.context import context, current_user, signals
 from qa_coach.ui.flash import done
 from qa_coach.ui.my_coaching import render_my_coaching
@@ -36,7 +36,7 @@ def render() -> None:
     if not open_sessions:
         st.write("Nothing waiting.")
     for cs in open_sessions:
-        st.markdown(f"**{when(cs.held_at)}** · focus: {md(', '.join(cs.focus_criteria))}  \n{md(cs.notes)}")
+        st.markdown(f"**{when(cs.held_at)}** · focus: {md(criterion_names(cs.focus_criteria))}  \n{md(cs.notes)}")
         if cs.action_items:
             st.caption(f"{len(cs.action_items)} action item(s): tick them under My action items below.")
         if st.button("Acknowledge", key=f"ack_{cs.id}"):
