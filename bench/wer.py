@@ -1,9 +1,11 @@
 """WER per clip: our pipeline vs openai-whisper's own `whisper` command, same model, one run.
 
-    .venv/bin/python bench/wer.py [--model base] [--skip-attribution]
+    .venv/bin/python bench/wer.py [--model base] [--engines fast,whisper] [--skip-attribution]
 
 Every clip with a reference transcript under ../shared/extdata/audio is transcribed by
-``transcribe_call`` (PyAV decode, silero-vad, packed speech, beam search 5 as the command)
+``transcribe_call`` with each of our engines (PyAV decode, silero-vad, packed speech, beam
+search 5 as the command; ``fast``: CTranslate2, speech cut into chunks of up to 30 s decoded
+as a batch; ``whisper``: openai-whisper on up to 120 s of packed speech at a time)
 and by the `whisper` command (system ffmpeg, its default beam search 5) loading the same
 converted checkpoint. Both texts and the references go through the same normaliser before jiwer
 (lower case, no punctuation, numbers spelt out: up to two digits as a number, longer
@@ -79,10 +81,10 @@ def wer(normalise, ref: str, hyp: str) -> tuple[float, int]:
     return jiwer.wer(r, h) if r else float(bool(h)), len(r.split())
 
 
-def ours(paths: list[Path], model: str, beam_size: int) -> tuple[list[str], float]:
+def ours(paths: list[Path], model: str, beam_size: int, engine: str) -> tuple[list[str], float]:
     from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call
 
-    options = TranscribeOptions(model=model, beam_size=beam_size)
+    options = TranscribeOptions(model=model, beam_size=beam_size, engine=engine)
     texts = []
     t0 = time.perf_counter()
     for p in paths:
@@ -112,7 +114,7 @@ def baseline(paths: list[Path], checkpoint: Path) -> tuple[list[str], float]:
         return [(Path(out) / f"clip{i:02d}.txt").read_text() for i in range(len(paths))], elapsed
 
 
-def attribution(model: str) -> None:
+def attribution(model: str, engine: str) -> None:
     from qa_coach.ingest.audio.attribution import word_attribution
     from qa_coach.ingest.audio.call import TranscribeOptions, transcribe_call_detailed
     from qa_coach.ingest.audio.decode import decode_audio
@@ -126,11 +128,11 @@ def attribution(model: str) -> None:
         stereo = write_wav16(Path(tmp) / "call.wav", np.stack([agent[0, :n], caller[0, :n]]), rate)
         mono = write_wav16(Path(tmp) / "mix.wav", ((agent[0, :n] + caller[0, :n]) / 2)[None], rate)
         channels = decode_audio(stereo).channels
-        res = transcribe_call_detailed(stereo, options=TranscribeOptions(model=model))
+        res = transcribe_call_detailed(stereo, options=TranscribeOptions(model=model, engine=engine))
         right, checked = word_attribution(res.words, channels)
         flipped, _ = word_attribution(res.words, channels, agent_channel=1)
         m = res.interaction.metrics
-        print(f"\nattribution, stereo AWS call ({n / rate:.0f} s, {model}): "
+        print(f"\nattribution, stereo AWS call ({n / rate:.0f} s, {model}, engine {engine}): "
               f"{right}/{checked} words = {right / checked:.1%} "
               f"(same words with the channels' roles flipped: {flipped / checked:.1%})")
         for role, talk, name in (("agent", m.agent_talk, "agent"), ("customer", m.customer_talk, "caller")):
@@ -138,7 +140,7 @@ def attribution(model: str) -> None:
             print(f"talk time {role} {talk:.1f} s vs {voiced:.1f} s of voice activity on the source "
                   f"channel file (silero get_speech_timestamps): {talk / voiced - 1:+.1%}")
         print(f"warnings: {res.interaction.metadata['warnings']}")
-        mres = transcribe_call_detailed(mono, options=TranscribeOptions(model=model))
+        mres = transcribe_call_detailed(mono, options=TranscribeOptions(model=model, engine=engine))
         # Mono words checked against the original separate channels.
         right, checked = word_attribution(mres.words, channels)
         print(f"mono method on the mix of the same call: {right}/{checked} words = {right / checked:.1%} "
@@ -158,6 +160,7 @@ def main() -> None:
     ap.add_argument("--model", default="base")
     ap.add_argument("--beam-size", type=int, default=5,
                     help="our decoding: beam search of this width (1: greedy)")
+    ap.add_argument("--engines", default="fast", help="our engines to measure, comma-separated: fast, whisper")
     ap.add_argument("--skip-attribution", action="store_true")
     ap.add_argument("--baseline-cache", help="reuse the whisper command's texts from this JSON "
                     "(for iterating; a reported run leaves it out so both run together)")
@@ -169,7 +172,8 @@ def main() -> None:
     items = clips()
     paths = [p for p, _ in items]
     ckpt = packaged_checkpoint(args.model)
-    hyp_ours, t_ours = ours(paths, args.model, args.beam_size)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    runs = {e: ours(paths, args.model, args.beam_size, e) for e in engines}
     cache = Path(args.baseline_cache) if args.baseline_cache else None
     if cache and cache.exists():
         hyp_base, t_base = json.loads(cache.read_text())
@@ -178,24 +182,30 @@ def main() -> None:
         if cache:
             cache.write_text(json.dumps([hyp_base, t_base]))
     print(f"model {args.model}, ours {'greedy' if args.beam_size <= 1 else f'beam {args.beam_size}'}; "
-          f"ours {t_ours:.1f} s, whisper command {t_base:.1f} s for {len(paths)} clips\n")
-    print(f"{'clip':48} {'words':>5} {'ours':>6} {'whisper':>7}")
-    tot_ours = tot_base = tot_words = 0.0
-    worse = []
-    for (p, ref), ho, hb in zip(items, hyp_ours, hyp_base):
-        wo, n = wer(normalise, ref, ho)
-        wb, _ = wer(normalise, ref, hb)
-        tot_ours += wo * n
-        tot_base += wb * n
+          + ", ".join(f"ours ({e}) {t:.1f} s" for e, (_, t) in runs.items())
+          + f", whisper command {t_base:.1f} s for {len(paths)} clips\n")
+    print(f"{'clip':48} {'words':>5} " + " ".join(f"{e:>8}" for e in engines) + f" {'command':>8}")
+    totals = dict.fromkeys([*engines, "command"], 0.0)
+    tot_words = 0.0
+    worse: dict[str, list[str]] = {e: [] for e in engines}
+    for k, (p, ref) in enumerate(items):
+        wb, n = wer(normalise, ref, hyp_base[k])
+        row = {e: wer(normalise, ref, runs[e][0][k])[0] for e in engines}
+        for e, w in [*row.items(), ("command", wb)]:
+            totals[e] += w * n
         tot_words += n
         name = str(p.relative_to(AUDIO))
-        print(f"{name[-48:]:48} {n:5d} {wo:6.1%} {wb:7.1%}")
-        if wo > wb + 1e-9:
-            worse.append(name)
-    print(f"{'all (word-weighted)':48} {int(tot_words):5d} {tot_ours / tot_words:6.1%} {tot_base / tot_words:7.1%}")
-    print("clips where ours is worse:", ", ".join(worse) or "none")
+        print(f"{name[-48:]:48} {n:5d} " + " ".join(f"{row[e]:8.1%}" for e in engines) + f" {wb:8.1%}")
+        for e in engines:
+            if row[e] > wb + 1e-9:
+                worse[e].append(name)
+    print(f"{'all (word-weighted)':48} {int(tot_words):5d} "
+          + " ".join(f"{totals[e] / tot_words:8.1%}" for e in [*engines, "command"]))
+    for e in engines:
+        print(f"clips where ours ({e}) is worse than the command:", ", ".join(worse[e]) or "none")
     if not args.skip_attribution:
-        attribution(args.model)
+        for e in engines:
+            attribution(args.model, e)
 
 
 if __name__ == "__main__":

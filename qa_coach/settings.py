@@ -47,6 +47,15 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+WHISPER_ENGINES = ("fast", "whisper")
+
+
+def _whisper_engine(name: str, raw: str) -> str:
+    if raw not in WHISPER_ENGINES:
+        raise SettingError(f"{name} must be one of {', '.join(WHISPER_ENGINES)}, not {raw!r}")
+    return raw
+
+
 def _database_url(name: str, raw: str) -> str:
     scheme, sep, _ = raw.partition("://")
     if not sep or not scheme:
@@ -92,6 +101,11 @@ class Settings:
         "QA_COACH_THREADS", _positive_int,
         default="one per CPU core",
         meaning="Threads ONNX Runtime uses to score (a positive whole number)")
+    whisper_engine: str | None = _setting(
+        "QA_COACH_WHISPER_ENGINE", _whisper_engine,
+        default="`whisper`",
+        meaning="How calls are transcribed: `whisper` (openai-whisper itself) or `fast` (the packaged "
+                "Whisper weights run by CTranslate2, speech chunks batched); `--engine` overrides it")
     user: str | None = _setting(
         "QA_COACH_USER", _text,
         default="the local admin",

