@@ -34,9 +34,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qa_coach.domain.errors import ModelMissingError, QACoachError
+from qa_coach.domain.errors import ModelMissingError
 from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_files
-from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segment, Word, _rebound
+from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segment, Word, _rebound, check_language
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 30.0  # Whisper's window: the longest audio one chunk may hold
@@ -120,11 +120,7 @@ class FastWhisperTranscriber:
 
     def __init__(self, model_name: str = DEFAULT_MODEL, settings: DecodeSettings = DecodeSettings(),
                  *, compute_type: str = COMPUTE_TYPE, batch_size: int = BATCH_SIZE):
-        if model_name.endswith(".en") and settings.language not in (None, "en"):
-            raise QACoachError(
-                f"Whisper {model_name} understands English only; "
-                f"use --model {DEFAULT_MODEL} for language '{settings.language}'"
-            )
+        check_language(model_name, settings)
         self.model_name = model_name
         self.settings = settings
         self.batch_size = batch_size

@@ -373,15 +373,20 @@ def _dtw(x) -> np.ndarray:
     return backtrace(trace)
 
 
+def check_language(model_name: str, settings: DecodeSettings) -> None:
+    """An English-only checkpoint (``*.en``) refuses any other language, naming the model to use."""
+    if model_name.endswith(".en") and settings.language not in (None, "en"):
+        raise QACoachError(
+            f"Whisper {model_name} understands English only; "
+            f"use --model {DEFAULT_MODEL} for language '{settings.language}'"
+        )
+
+
 class WhisperTranscriber:
     """Transcribes 16 kHz float32 arrays; times are seconds from the array's start."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, settings: DecodeSettings = DecodeSettings()):
-        if model_name.endswith(".en") and settings.language not in (None, "en"):
-            raise QACoachError(
-                f"Whisper {model_name} understands English only; "
-                f"use --model {DEFAULT_MODEL} for language '{settings.language}'"
-            )
+        check_language(model_name, settings)
         self.model_name = model_name
         self.settings = settings
         self.model = load_whisper(model_name)
