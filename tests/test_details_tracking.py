@@ -7,16 +7,11 @@ import pytest
 
 from qa_coach.domain.details import DetailEventKind, Slot, asks_for, stated_values, track_details
 from qa_coach.domain.detectors import DetailsSpec
-from qa_coach.domain.detectors.base import ScoringContext, build_units
-from qa_coach.domain.interaction import Interaction, Role, SourceRef, Turn
+from qa_coach.domain.interaction import Role
 from qa_coach.rubric.loader import RubricError, parse_rubric
 from tests.rubric_texts import rubric_with
+from tests.text_chats import chat, detect_in_text
 
-
-def chat(*lines: str) -> Interaction:
-    roles = {"A": Role.AGENT, "C": Role.CUSTOMER}
-    turns = tuple(Turn(i, roles[line[0]], line.split(": ", 1)[1], start=5.0 * i) for i, line in enumerate(lines))
-    return Interaction("c1", turns, SourceRef("chat.txt", "text"))
 
 
 @pytest.mark.parametrize(
@@ -95,11 +90,6 @@ def test_a_customer_repeating_a_detail_unasked_is_a_miss_but_not_when_asked() ->
     assert len(asked.of_kind(DetailEventKind.REASKED)) == 1
 
 
-def _detect(spec: DetailsSpec, interaction: Interaction):
-    units = build_units(interaction)
-    ctx = ScoringContext(interaction, units, None, [None] * len(units), lambda p: None)  # type: ignore[arg-type]
-    return spec.detect(ctx)
-
 
 def test_the_detector_counts_events_and_quotes_them() -> None:
     convo = chat(
@@ -108,15 +98,15 @@ def test_the_detector_counts_events_and_quotes_them() -> None:
         "C: Friday.",
         "A: And at what time?",
     )
-    twice = _detect(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=2), convo)
+    twice = detect_in_text(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=2), convo)
     assert twice.hit and twice.value == 2.0
     assert [e.signal for e in twice.evidence] == [
         "the customer said 'on friday' at turn 1; the agent asked for the day again at turn 2",
         "the customer said '9 am' at turn 1; the agent asked for the time again at turn 4",
     ]
     assert twice.evidence[0].quote == "What day do you want to travel?"
-    assert not _detect(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=3), convo).hit
-    nothing = _detect(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=1), chat("C: Hello?", "A: Hi!"))
+    assert not detect_in_text(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=3), convo).hit
+    nothing = detect_in_text(DetailsSpec(events=(DetailEventKind.REASKED,), min_count=1), chat("C: Hello?", "A: Hi!"))
     assert not nothing.hit and "stated no" in nothing.summary
 
 

@@ -27,6 +27,7 @@ MINIMAL_SETTINGS = {
     "phrases": {"exemplars": ["thanks for waiting"]},
     "act": {"tags": ["apologises"]},
     "details": {"events": ["re-asked"]},
+    "requests": {"outcomes": ["unanswered"]},
     "pattern": {"patterns": ["thank"]},
     "question": {},
     "paraphrase": {},

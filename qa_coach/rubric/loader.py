@@ -23,6 +23,7 @@ from qa_coach.domain.conditions import AllOf, AnyOf, Condition, Not, SignalRef
 from qa_coach.domain.detectors import (
     ActSpec,
     DetailsSpec,
+    RequestsSpec,
     DetectorSpec,
     MetricSpec,
     ParaphraseSpec,
@@ -33,6 +34,7 @@ from qa_coach.domain.detectors import (
     SentimentChangeSpec,
     SentimentSpec,
 )
+from qa_coach.domain.customer_requests import RequestOutcome
 from qa_coach.domain.details import DetailEventKind
 from qa_coach.domain.errors import InputError
 from qa_coach.domain.interaction import Role
@@ -442,6 +444,12 @@ def _detector(model: Any) -> DetectorSpec:
             )
         case schema.DetailsDetector():
             return DetailsSpec(events=tuple(DetailEventKind(e) for e in model.events), min_count=model.min_count)
+        case schema.RequestsDetector():
+            return RequestsSpec(
+                outcomes=tuple(RequestOutcome(o) for o in model.outcomes),
+                min_count=model.min_count,
+                asked_again=model.asked_again,
+            )
         case schema.PatternDetector():
             return PatternSpec(
                 patterns=tuple(model.patterns),

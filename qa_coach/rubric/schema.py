@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
+from qa_coach.domain.customer_requests import RequestOutcome
 from qa_coach.domain.details import DetailEventKind
 from qa_coach.domain.detectors.linear_regex import PatternError, compile_pattern
 from qa_coach.domain.rubric import ANSWER_PRESETS, route_names
@@ -179,6 +180,7 @@ CriticalScope = _one_of("critical scope", Literal["interaction", "section"])
 AnswerPreset = _one_of("answer type", Literal[tuple(ANSWER_PRESETS)], " or a list")
 TurnTag = _one_of("turn tag", Literal[TAG_NAMES])
 DetailEvent = _one_of("detail event", Literal[tuple(k.value for k in DetailEventKind)])
+RequestOutcomeName = _one_of("request outcome", Literal[tuple(o.value for o in RequestOutcome)])
 
 
 class _Model(BaseModel):
@@ -449,10 +451,27 @@ class DetailsDetector(_Model):
     min_count: Count = Field(1, description="Events that must be found.")
 
 
+class RequestsDetector(_Model):
+    """Hit when at least ``min_count`` items of information the customer asked for (a
+    phone number, an address, a postcode, a price or fee, a reference number, a time, an
+    e-mail address, a website) ended with one of ``outcomes``: answered by a later agent
+    sentence, not given (the agent said it does not have it), or unanswered."""
+
+    type: Literal["requests"]
+    outcomes: list[RequestOutcomeName] = Field(
+        min_length=1, description="What became of a requested item: answered, not-given, unanswered."
+    )
+    min_count: Count = Field(1, description="Requested items that must be found.")
+    asked_again: bool = Field(
+        False, description="Count only items the customer had already asked for in an earlier turn, in vain."
+    )
+
+
 DETECTORS = (
     PhrasesDetector,
     ActDetector,
     DetailsDetector,
+    RequestsDetector,
     PatternDetector,
     QuestionDetector,
     ParaphraseDetector,

@@ -8,6 +8,7 @@ from qa_coach.domain.detectors.details import DetailsSpec
 from qa_coach.domain.detectors.base import Detection, DetectorSpec, Scope
 from qa_coach.domain.detectors.lexical import PatternSpec, QuestionSpec
 from qa_coach.domain.detectors.metric import MetricSpec
+from qa_coach.domain.detectors.requests import RequestsSpec
 from qa_coach.domain.detectors.semantic import ParaphraseSpec, PhrasesSpec
 from qa_coach.domain.detectors.sentiment import SentimentChangeSpec, SentimentSpec
 
@@ -21,6 +22,7 @@ __all__ = [
     "PatternSpec",
     "PhrasesSpec",
     "QuestionSpec",
+    "RequestsSpec",
     "Scope",
     "SentimentChangeSpec",
     "SentimentSpec",
