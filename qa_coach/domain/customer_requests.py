@@ -154,10 +154,11 @@ def requested_items(sentence: str) -> tuple[Item, ...]:
 def track_requests(turns: Sequence[Turn]) -> RequestTrack:
     """Follow each item of information the customer asks for to the agent's answer.
 
-    An item is answered when any later agent sentence gives it and does not say the
-    information is missing; otherwise it is not given when a later agent sentence names it
-    as missing ("no information about the entry fee"), and unanswered when none does.
-    Each item counts once per customer turn.
+    The first later agent sentence that names the item decides: it is not given when that
+    sentence says the information is missing ("no information about the entry fee"), and
+    answered otherwise (a price mentioned later for something else does not undo "I don't
+    have the fee"); it is unanswered when no later agent sentence names it. Each item
+    counts once per customer turn.
     """
     requests: list[InformationRequest] = []
     for k, turn in enumerate(turns):
@@ -176,14 +177,8 @@ def track_requests(turns: Sequence[Turn]) -> RequestTrack:
 
 def _follow(item: Item, turn: Turn, quote: str, later: list[tuple[Turn, str]]) -> InformationRequest:
     patterns = _ITEMS[item]
-    missing: tuple[Turn, str] | None = None
     for reply, sentence in later:
-        if not patterns.given.search(sentence):
-            continue
-        if _NOT_AVAILABLE.search(sentence):
-            missing = missing or (reply, sentence)
-            continue
-        return InformationRequest(item, turn, quote, RequestOutcome.ANSWERED, reply, sentence)
-    if missing is not None:
-        return InformationRequest(item, turn, quote, RequestOutcome.NOT_GIVEN, missing[0], missing[1])
+        if patterns.given.search(sentence):  # the first agent sentence naming the item decides
+            outcome = RequestOutcome.NOT_GIVEN if _NOT_AVAILABLE.search(sentence) else RequestOutcome.ANSWERED
+            return InformationRequest(item, turn, quote, outcome, reply, sentence)
     return InformationRequest(item, turn, quote, RequestOutcome.UNANSWERED, None, None)
