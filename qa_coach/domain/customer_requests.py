@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Sequence
 
+from qa_coach.domain.details import SENTENCE_BREAK
 from qa_coach.domain.interaction import Role, Turn
 
 
@@ -95,7 +96,6 @@ _NOT_AVAILABLE = re.compile(
     r"\b(?:aren'?t|isn'?t|not) (?:listed|known)\b",
     _I,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class RequestOutcome(StrEnum):
@@ -164,9 +164,9 @@ def track_requests(turns: Sequence[Turn]) -> RequestTrack:
     for k, turn in enumerate(turns):
         if turn.role is not Role.CUSTOMER:
             continue
-        later = [(t, s.strip()) for t in turns[k + 1 :] if t.role is Role.AGENT for s in _SENTENCE.split(t.text) if s.strip()]
+        later = [(t, s.strip()) for t in turns[k + 1 :] if t.role is Role.AGENT for s in SENTENCE_BREAK.split(t.text) if s.strip()]
         seen: set[Item] = set()
-        for sentence in _SENTENCE.split(turn.text):
+        for sentence in SENTENCE_BREAK.split(turn.text):
             for item in requested_items(sentence):
                 if item in seen:
                     continue

@@ -132,7 +132,7 @@ _ASKS_FOR: dict[Slot, re.Pattern[str]] = {
 }
 
 _QUESTION_END = re.compile(r"\?\s*$")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")  # where a turn splits into sentences
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
                 if key not in used and _normalise(detail.value) and _normalise(detail.value) in norm_text:
                     used.add(key)
                     events.append(DetailEvent(DetailEventKind.USED, detail, turn, _sentence_with(turn.text, detail.value)))
-            for sentence in _SENTENCE.split(turn.text):
+            for sentence in SENTENCE_BREAK.split(turn.text):
                 for slot in asks_for(sentence):
                     asked_last.add(slot)
                     detail = open_by_slot.pop(slot, None)
@@ -256,7 +256,7 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
 
 
 def _sentence_with(text: str, value: str) -> str:
-    for sentence in _SENTENCE.split(text):
+    for sentence in SENTENCE_BREAK.split(text):
         if value.lower() in sentence.lower():
             return sentence.strip()
     return text.strip()

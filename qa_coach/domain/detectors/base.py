@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
 import numpy as np
 
 from qa_coach.domain.interaction import Interaction, Role, Turn
 from qa_coach.domain.scorecard import Evidence
 from qa_coach.domain.signals import Sentiment
+
+T = TypeVar("T")
 
 MAX_UNIT_WORDS = 30  # longer unpunctuated stretches (ASR) are cut into windows
 _WINDOW_WORDS = 20
@@ -130,6 +132,7 @@ class ScoringContext:
     tag_thresholds: np.ndarray | None = None  # (len(TAG_NAMES),)
     _turn_sentiment: dict[int, Sentiment] = field(default_factory=dict)
     _turn_tags: dict[int, np.ndarray] = field(default_factory=dict)
+    _of_turns: dict[Callable[[Sequence[Turn]], object], object] = field(default_factory=dict)
 
     def select(self, scope: Scope) -> list[int]:
         return [i for i, u in enumerate(self.units) if scope.admits(u)]
@@ -156,6 +159,13 @@ class ScoringContext:
             tags = self.unit_tags[idx].max(0) if idx else np.zeros(self.unit_tags.shape[1], dtype=np.float32)
             self._turn_tags[turn_index] = tags
         return self._turn_tags[turn_index]
+
+    def of_turns(self, analysis: Callable[[Sequence[Turn]], T]) -> T:
+        """``analysis`` of the interaction's party turns, computed once per interaction
+        (several signals of a rubric read the same details or requests)."""
+        if analysis not in self._of_turns:
+            self._of_turns[analysis] = analysis(self.interaction.party_turns)
+        return self._of_turns[analysis]  # type: ignore[return-value]
 
     def party_turns(self, scope: Scope) -> list[Turn]:
         seen: dict[int, Turn] = {}

@@ -19,7 +19,7 @@ class DetailsSpec(ReadsOnlyItsTurns):
     min_count: int
 
     def detect(self, ctx: ScoringContext) -> Detection:
-        track = track_details(ctx.interaction.party_turns)
+        track = ctx.of_turns(track_details)
         found = track.of_kind(*self.events)
         kinds = " or ".join(k.value for k in self.events)
         evidence = tuple(

@@ -21,7 +21,7 @@ class RequestsSpec(ReadsOnlyItsTurns):
     asked_again: bool
 
     def detect(self, ctx: ScoringContext) -> Detection:
-        track = track_requests(ctx.interaction.party_turns)
+        track = ctx.of_turns(track_requests)
         found = track.asked_again(*self.outcomes) if self.asked_again else track.with_outcome(*self.outcomes)
         kinds = " or ".join(o.value for o in self.outcomes)
         if not track.requests:
