@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_coach.domain.details import DetailEventKind, Slot, asks_for, stated_values, track_details
+from qa_coach.domain.details import DetailEventKind, Slot, asks_for, comparable, stated_values, track_details
 from qa_coach.domain.detectors import DetailsSpec
 from qa_coach.domain.interaction import Role
 from qa_coach.rubric.loader import RubricError, parse_rubric
@@ -119,3 +119,43 @@ def test_a_rubric_configures_the_details_detector() -> None:
 def test_an_unknown_detail_event_is_a_validation_error_naming_the_place() -> None:
     with pytest.raises(RubricError, match=r"signals\.found\.events\[0\].*'reasked'"):
         parse_rubric(rubric_with({"type": "details", "events": ["reasked"]}), "r.yaml")
+
+
+def test_a_booking_read_back_with_another_day_or_count_is_a_contradiction() -> None:
+    track = track_details(chat(
+        "C: A room for 4 people for 2 nights starting Friday, please.",
+        "A: I booked you a room for 4 people for 3 nights starting Saturday.",
+    ).party_turns)
+    contradicted = track.of_kind(DetailEventKind.CONTRADICTED)
+    assert [(e.detail.value, e.turn.index) for e in contradicted] == [("friday", 1), ("2 nights", 1)]
+    assert contradicted[0].describe() == "the customer said 'friday' at turn 1; the agent confirmed another day at turn 2"
+    assert contradicted[0].quote == "I booked you a room for 4 people for 3 nights starting Saturday."
+
+
+def test_a_changed_detail_an_offer_instead_or_a_date_is_no_contradiction() -> None:
+    changed = track_details(chat(
+        "C: A table for 2 people on Friday.",
+        "C: Sorry, make that 3 people on Saturday.",
+        "A: Booked: a table for 3 people on Saturday.",
+    ).party_turns)
+    assert changed.of_kind(DetailEventKind.CONTRADICTED) == ()
+    offered = track_details(chat(
+        "C: A table for 2 people on Friday.",
+        "A: Unfortunately Friday is fully booked; I could book Saturday instead.",
+        "A: Your booking is confirmed for 2 people on the 14th of March.",
+    ).party_turns)
+    assert offered.of_kind(DetailEventKind.CONTRADICTED) == ()
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "form"),
+    [
+        (Slot.DAY, "on friday", ("weekday", "friday")),
+        (Slot.DAY, "the 9th of march", None),
+        (Slot.COUNT, "4 people", ("people", "4")),
+        (Slot.COUNT, "four tickets", ("people", "4")),
+        (Slot.COUNT, "two nights", ("night", "2")),
+    ],
+)
+def test_values_compare_by_weekday_and_by_counted_thing(slot: Slot, value: str, form) -> None:
+    assert comparable(slot, value) == form

@@ -146,6 +146,7 @@ class DetailEventKind(StrEnum):
     USED = "used"  # the agent mentions the value
     REASKED = "re-asked"  # the agent asks for that kind of detail again
     REPEATED = "repeated"  # the customer has to say it again, unasked
+    CONTRADICTED = "contradicted"  # the agent reads back or books another value of that kind
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,8 @@ class DetailEvent:
                 return f"{said}; the agent used it at {at}"
             case DetailEventKind.REASKED:
                 return f"{said}; the agent asked for the {self.detail.slot.value} again at {at}"
+            case DetailEventKind.CONTRADICTED:
+                return f"{said}; the agent confirmed another {self.detail.slot.value} at {at}"
         return f"{said}; they had to say it again, unasked, at {at}"
 
 
@@ -182,6 +185,49 @@ def _normalise(value: str) -> str:
     v = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", v)
     v = re.sub(r"s\b", "", v) if not re.search(r"\d", v) else v
     return " ".join(v.split())
+
+
+# An agent sentence that reads details back or reports a booking made with them.
+_READS_BACK = re.compile(
+    r"\b(?:booked|reserved|reservation|booking|confirm\w*|scheduled|i have you|you(?:'re| are) all set|"
+    r"your (?:table|room|ticket|tickets|appointment|order)|is that (?:correct|right))\b",
+    re.IGNORECASE,
+)
+# ... unless it offers another value because the one asked for cannot be had.
+_OFFERS_INSTEAD = re.compile(
+    r"\b(?:instead|alternative|unavailable|not available|no availability|fully booked|could ?n[o']t|"
+    r"unable|unfortunately|sorry|or)\b",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_COUNTED_THING = re.compile(
+    rf"^(\d{{1,3}}|{_NUMBER_WORDS}) (?:\w+ )?(people|persons?|guests?|adults?|passengers?|travell?ers?|of us|"
+    r"tickets?|seats?|rooms?|nights?|days?|weeks?|bags?|beds?)\b",
+    re.IGNORECASE,
+)
+_PEOPLE = {"people", "person", "guest", "adult", "passenger", "traveler", "traveller", "of us", "ticket", "seat"}
+_NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+
+
+def comparable(slot: Slot, value: str) -> tuple[str, str] | None:
+    """What a stated value says in a form two values can be compared in: the weekday of a
+    day ("on friday" and "friday" agree; a date and a weekday are not compared), the
+    number of a counted thing (people, tickets and seats are one thing; nights another).
+    None when the value has no such form."""
+    if slot is Slot.DAY:
+        m = _WEEKDAY.search(value)
+        return ("weekday", m.group(1).lower()) if m else None
+    if slot is Slot.COUNT:
+        m = _COUNTED_THING.match(value)
+        if not m:
+            return None
+        number = m.group(1).lower()
+        thing = m.group(2).lower()
+        thing = thing if thing == "of us" else re.sub(r"s$", "", thing)
+        thing = "people" if thing in _PEOPLE else thing
+        count = int(number) if number.isdigit() else _NUMBERS.get(number)
+        return (thing, str(count)) if count is not None else None
+    return None
 
 
 def stated_values(text: str, slot: Slot) -> list[str]:
@@ -218,7 +264,10 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
     A re-ask is an agent question for a kind of detail the customer has stated since the
     agent last asked for it; a use is an agent turn that mentions a stated value; a
     repeat is a customer turn stating a value they gave before when the agent's turn
-    before it neither asked for that kind of detail nor mentioned the value.
+    before it neither asked for that kind of detail nor mentioned the value; a
+    contradiction is an agent sentence reading back or booking another weekday, or another
+    number of the same counted thing, than the customer last gave (not one that offers it
+    instead of a value that cannot be had).
     """
     stated: list[StatedDetail] = []
     events: list[DetailEvent] = []
@@ -226,6 +275,8 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
     used: set[tuple[Slot, str]] = set()
     asked_last: set[Slot] = set()  # the slots the agent's latest turn asked for
     agent_said = ""  # the agent's latest turn, normalised
+    latest: dict[tuple[Slot, str], tuple[str, StatedDetail]] = {}  # (slot, kind) -> (value, detail)
+    contradicted: set[StatedDetail] = set()
     for turn in turns:
         if turn.role is Role.CUSTOMER:
             for slot in Slot:
@@ -237,6 +288,9 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
                         events.append(DetailEvent(DetailEventKind.REPEATED, earlier, turn, _sentence_with(turn.text, value)))
                     stated.append(detail)
                     open_by_slot[slot] = detail
+                    form = comparable(slot, value)
+                    if form is not None:
+                        latest[(slot, form[0])] = (form[1], detail)
         elif turn.role is Role.AGENT:
             asked_last = set()
             agent_said = _normalise(turn.text)
@@ -247,12 +301,31 @@ def track_details(turns: Sequence[Turn]) -> DetailTrack:
                     used.add(key)
                     events.append(DetailEvent(DetailEventKind.USED, detail, turn, _sentence_with(turn.text, detail.value)))
             for sentence in SENTENCE_BREAK.split(turn.text):
+                events += _contradictions(sentence, turn, latest, contradicted)
                 for slot in asks_for(sentence):
                     asked_last.add(slot)
                     detail = open_by_slot.pop(slot, None)
                     if detail is not None and detail.turn.index < turn.index:
                         events.append(DetailEvent(DetailEventKind.REASKED, detail, turn, sentence.strip()))
     return DetailTrack(tuple(stated), tuple(events))
+
+
+def _contradictions(sentence: str, turn: Turn, latest: dict[tuple[Slot, str], tuple[str, StatedDetail]],
+                    reported: set[StatedDetail]) -> list[DetailEvent]:
+    """The customer's latest weekdays and counts that an agent sentence reading back or
+    reporting a booking gives another value of (each detail reported once)."""
+    if not _READS_BACK.search(sentence) or _OFFERS_INSTEAD.search(sentence):
+        return []
+    found: list[DetailEvent] = []
+    for slot in (Slot.DAY, Slot.COUNT):
+        for value in stated_values(sentence, slot):
+            form = comparable(slot, value)
+            said = latest.get((slot, form[0])) if form is not None else None
+            if form is None or said is None or said[0] == form[1] or said[1] in reported:
+                continue
+            reported.add(said[1])
+            found.append(DetailEvent(DetailEventKind.CONTRADICTED, said[1], turn, sentence.strip()))
+    return found
 
 
 def _sentence_with(text: str, value: str) -> str:

@@ -442,11 +442,12 @@ class MetricDetector(_Model):
 class DetailsDetector(_Model):
     """Hit when at least ``min_count`` of the customer's stated details (days, dates,
     times, counts, where from and to, areas, names, references) meet one of ``events``:
-    used by the agent, re-asked by the agent, or repeated by the customer unasked."""
+    used by the agent, re-asked by the agent, repeated by the customer unasked, or
+    contradicted (the agent reads back or books another weekday or count)."""
 
     type: Literal["details"]
     events: list[DetailEvent] = Field(
-        min_length=1, description="What happened to a detail: used, re-asked, repeated (a detail counts once per event)."
+        min_length=1, description="What happened to a detail: used, re-asked, repeated, contradicted (a detail counts once per event)."
     )
     min_count: Count = Field(1, description="Events that must be found.")
 

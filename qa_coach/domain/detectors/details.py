@@ -13,7 +13,8 @@ from qa_coach.domain.scorecard import Evidence
 class DetailsSpec(ReadsOnlyItsTurns):
     """Hit when at least ``min_count`` events of the given kinds happen to the customer's
     stated details (days, times, counts, places, names, references): the agent used them,
-    asked for them again, or the customer had to repeat them unasked."""
+    asked for them again or confirmed other values, or the customer had to repeat them
+    unasked."""
 
     events: tuple[DetailEventKind, ...]
     min_count: int
