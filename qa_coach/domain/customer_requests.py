@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from qa_coach.domain.details import SENTENCE_BREAK
 from qa_coach.domain.interaction import Role, Turn
@@ -137,11 +137,8 @@ class RequestTrack:
     def asked_again(self, *outcomes: RequestOutcome) -> tuple[InformationRequest, ...]:
         """The requests with these outcomes whose item the customer had asked for before,
         in an earlier turn, and still did not get: asking twice in vain."""
-        found: list[InformationRequest] = []
-        for r in self.with_outcome(*outcomes):
-            if any(o.item is r.item and o.turn.index < r.turn.index for o in self.with_outcome(*outcomes)):
-                found.append(r)
-        return tuple(found)
+        vain = self.with_outcome(*outcomes)
+        return tuple(r for r in vain if any(o.item is r.item and o.turn.index < r.turn.index for o in vain))
 
 
 def requested_items(sentence: str) -> tuple[Item, ...]:
@@ -160,22 +157,25 @@ def track_requests(turns: Sequence[Turn]) -> RequestTrack:
     have the fee"); it is unanswered when no later agent sentence names it. Each item
     counts once per customer turn.
     """
+    # every agent sentence once, in order, each with the position of its turn
+    replies = [(k, t, s.strip()) for k, t in enumerate(turns) if t.role is Role.AGENT
+               for s in SENTENCE_BREAK.split(t.text) if s.strip()]
     requests: list[InformationRequest] = []
     for k, turn in enumerate(turns):
         if turn.role is not Role.CUSTOMER:
             continue
-        later = [(t, s.strip()) for t in turns[k + 1 :] if t.role is Role.AGENT for s in SENTENCE_BREAK.split(t.text) if s.strip()]
         seen: set[Item] = set()
         for sentence in SENTENCE_BREAK.split(turn.text):
             for item in requested_items(sentence):
                 if item in seen:
                     continue
                 seen.add(item)
+                later = ((t, s) for j, t, s in replies if j > k)
                 requests.append(_follow(item, turn, sentence.strip(), later))
     return RequestTrack(tuple(requests))
 
 
-def _follow(item: Item, turn: Turn, quote: str, later: list[tuple[Turn, str]]) -> InformationRequest:
+def _follow(item: Item, turn: Turn, quote: str, later: Iterable[tuple[Turn, str]]) -> InformationRequest:
     patterns = _ITEMS[item]
     for reply, sentence in later:
         if patterns.given.search(sentence):  # the first agent sentence naming the item decides

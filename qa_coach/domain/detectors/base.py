@@ -242,6 +242,12 @@ def margin_confidence(value: float, threshold: float, scale: float) -> float:
     return 1.0 / (1.0 + math.exp(-abs(value - threshold) / scale))
 
 
+def count_confidence(count: int, min_count: int) -> float:
+    """How clear a finding of ``count`` events against a bar of ``min_count`` is: the
+    further the count is from the bar, the clearer (0.6 at the bar, at most 0.95)."""
+    return min(0.95, 0.6 + 0.15 * abs(count - (min_count - 0.5)))
+
+
 def evidence_for(unit: Unit, signal: str) -> Evidence:
     t = unit.turn
     return Evidence(

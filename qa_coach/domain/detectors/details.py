@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa_coach.domain.details import DetailEventKind, track_details
-from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, ScoringContext
+from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, ScoringContext, count_confidence
 from qa_coach.domain.scorecard import Evidence
 
 
@@ -31,6 +31,5 @@ class DetailsSpec(ReadsOnlyItsTurns):
             return Detection(False, 0.6, "the customer stated no days, times, counts, places or names", value=0.0)
         hit = len(found) >= self.min_count
         summary = f"{len(found)} detail(s) {kinds} (of {len(track.stated)} stated)"
-        # The further the count is from the bar, the clearer the finding.
-        confidence = min(0.95, 0.6 + 0.15 * abs(len(found) - (self.min_count - 0.5)))
+        confidence = count_confidence(len(found), self.min_count)
         return Detection(hit, confidence, summary, evidence, value=float(len(found)))

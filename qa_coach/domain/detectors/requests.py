@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa_coach.domain.customer_requests import RequestOutcome, track_requests
-from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, ScoringContext
+from qa_coach.domain.detectors.base import Detection, ReadsOnlyItsTurns, ScoringContext, count_confidence
 from qa_coach.domain.scorecard import Evidence
 
 
@@ -32,6 +32,5 @@ class RequestsSpec(ReadsOnlyItsTurns):
         again = " after asking before" if self.asked_again else ""
         summary = f"{len(found)} requested item(s) {kinds}{again} (of {len(track.requests)} asked for)"
         hit = len(found) >= self.min_count
-        # The further the count is from the bar, the clearer the finding.
-        confidence = min(0.95, 0.6 + 0.15 * abs(len(found) - (self.min_count - 0.5)))
+        confidence = count_confidence(len(found), self.min_count)
         return Detection(hit, confidence, summary, evidence, value=float(len(found)))
