@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/faster_whisper_baseline.py CALL.wav [--model base] [--json OUT]
 
-The same packaged weights our engines read (the CTranslate2 ``model.bin`` joined in memory
-after its SHA-256 checks, with the package's tokenizer), int8 compute on CPU, beam search 5,
+The same packaged weights our engines read (our cached CTranslate2 folder, ``model.bin``
+joined from its checked parts, loaded as a model folder with the package's tokenizer), int8 compute on CPU, beam search 5,
 word timestamps, faster-whisper's own Silero voice-activity filter, English. Each channel
 of the file is decoded by faster-whisper (PyAV) and transcribed in turn. A bench-only
 baseline: faster-whisper is in the ``dev`` extra, never imported by qa_coach.
@@ -30,17 +30,26 @@ def main() -> None:
     from faster_whisper import WhisperModel
     from faster_whisper.audio import decode_audio
 
-    from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_files
+    from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_folder
 
-    files = packaged_ctranslate2_files(args.model)
+    # faster-whisper's usual way: a model folder (our cached CTranslate2 folder, the same
+    # files our engine loads) with the packaged tokenizer.json beside it
     spec = PACKAGED_MODELS[args.model]
     tokenizer = spec.vocabulary.relpath.replace("vocabulary.txt", "tokenizer.json")
     import importlib.util
+    import tempfile
 
-    folder = Path(list(importlib.util.find_spec(spec.vocabulary.package).submodule_search_locations)[0])
-    files["tokenizer.json"] = (folder / tokenizer).read_bytes()
-    model = WhisperModel(f"packaged-{args.model}", device="cpu", compute_type="int8",
-                         cpu_threads=len(os.sched_getaffinity(0)), files=files)
+    package = Path(list(importlib.util.find_spec(spec.vocabulary.package).submodule_search_locations)[0])
+    model_dir = Path(tempfile.mkdtemp(prefix="faster-whisper-"))
+    for file in packaged_ctranslate2_folder(args.model).iterdir():
+        if file.name in ("model.bin", "config.json", "vocabulary.txt"):
+            (model_dir / file.name).symlink_to(file)
+    (model_dir / "tokenizer.json").symlink_to(package / tokenizer)
+    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
+                         cpu_threads=len(os.sched_getaffinity(0)))
+    import shutil
+
+    shutil.rmtree(model_dir)  # the links only: the model and tokenizer are read at load
     channels = decode_audio(args.call, split_stereo=True)
     words = []
     for ch, audio in enumerate(channels):

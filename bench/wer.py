@@ -140,11 +140,39 @@ def attribution(model: str, engine: str) -> None:
             print(f"talk time {role} {talk:.1f} s vs {voiced:.1f} s of voice activity on the source "
                   f"channel file (silero get_speech_timestamps): {talk / voiced - 1:+.1%}")
         print(f"warnings: {res.interaction.metadata['warnings']}")
+        if engine != "whisper":
+            reference = transcribe_call_detailed(stereo, options=TranscribeOptions(model=model, engine="whisper"))
+            word_times(res.words, reference.words, engine)
         mres = transcribe_call_detailed(mono, options=TranscribeOptions(model=model, engine=engine))
         # Mono words checked against the original separate channels.
         right, checked = word_attribution(mres.words, channels)
         print(f"mono method on the mix of the same call: {right}/{checked} words = {right / checked:.1%} "
               f"on the speaker's channel (flipped: {word_attribution(mres.words, channels, 1)[0] / checked:.1%})")
+
+
+def word_times(words, reference, engine: str) -> None:
+    """Word times of ``engine`` against openai-whisper's (the engine of record) on the same
+    call: per speaker, the two word sequences are matched word for word (difflib, on
+    normalised words; a word either engine heard differently has no partner) and the start
+    and end of each matched pair compared."""
+    import difflib
+
+    starts, ends = [], []
+    for role in {r for _, r in reference}:
+        ours_ = [w for w, r in words if r == role]
+        theirs = [w for w, r in reference if r == role]
+        key = lambda w: re.sub(r"[^a-z0-9']", "", w.text.lower())  # noqa: E731
+        matcher = difflib.SequenceMatcher(a=[key(w) for w in ours_], b=[key(w) for w in theirs], autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                a, b = ours_[block.a + k], theirs[block.b + k]
+                starts.append(abs(a.start - b.start))
+                ends.append(abs(a.end - b.end))
+    both = np.maximum(starts, ends)
+    print(f"word times, engine {engine} against openai-whisper on the same call: {len(both)} words matched "
+          f"(of {len(words)} and {len(reference)}); start and end within 0.2 s: {np.mean(both <= 0.2):.1%}; "
+          f"|difference| median {np.median(both):.2f} s, 95th percentile {np.percentile(both, 95):.2f} s, "
+          f"max {both.max():.2f} s")
 
 
 def _independent_voice_activity(path: Path, seconds: float) -> float:

@@ -95,7 +95,7 @@ def test_score_files_batches_the_chats_of_many_files_into_one_model_call(tmp_pat
     no_agent = tmp_path / "no_agent.txt"
     no_agent.write_text("Customer: hello?\nCustomer: anyone there?\n", encoding="utf-8")
     files.insert(3, no_agent)
-    file_scoring.score_files([], rubric=rubric)  # the scorer is built (its phrases embedded) once
+    list(file_scoring.score_files([files[0]], rubric=rubric))  # the scorer is built (its phrases embedded) once
     counting.batches.clear()
     one_at_a_time = []
     for path in files:

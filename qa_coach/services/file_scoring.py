@@ -8,6 +8,7 @@ from typing import Callable, Iterable, Iterator
 
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.interaction import Interaction
+from qa_coach.domain.rubric import Rubric
 from qa_coach.domain.scorecard import Scorecard
 from qa_coach.domain.scoring import Scorer
 
@@ -16,6 +17,7 @@ from qa_coach.domain.file_types import is_audio
 from .error_log import unexpected_error_message
 from .ingest import read_interactions
 from .scorers import scorer_for
+from .text_models import SignalsOnFirstUse
 
 FileProgress = Callable[[Path, float, str], None]  # (recording, fraction done, what is happening)
 
@@ -39,17 +41,34 @@ def score_files(paths: Iterable[Path], *, rubric: str | Path | None = None, form
     """Score every conversation in each file, with the packaged models; one result per
     file, in the order given.
 
-    The rubric (a file or a built-in name; default: the default rubric) and the models load
-    at once, so a bad rubric fails before any file is read. Chat files are read first and
-    scored in batches across files (:data:`BATCH_CONVERSATIONS`), so a folder of small
-    chats runs at the batched speed. A bad file becomes a :class:`ScoredFile` with its
-    ``error`` (an unexpected one is recorded in the error log, which the error names) and
-    the others are still scored. Recordings are transcribed with ``whisper_model``;
-    ``progress`` follows each transcription."""
-    return _score_in_batches(scorer_for(rubric), list(paths), format, whisper_model, progress)
+    The rubric (a file or a built-in name; default: the default rubric) loads at once, so a
+    bad rubric fails before any file is read; the text models load when first needed, after
+    a recording's transcription (Whisper and they then never hold memory together). Chat
+    files are read first and scored in batches across files (:data:`BATCH_CONVERSATIONS`),
+    so a folder of small chats runs at the batched speed. A bad file becomes a
+    :class:`ScoredFile` with its ``error`` (an unexpected one is recorded in the error log,
+    which the error names) and the others are still scored. Recordings are transcribed with
+    ``whisper_model``; ``progress`` follows each transcription."""
+    return _score_in_batches(_ScorerOnFirstUse(rubric), list(paths), format, whisper_model, progress)
 
 
-def _score_in_batches(scorer: Scorer, paths: list[Path], format: str | None, whisper_model: str,
+class _ScorerOnFirstUse:
+    """The rubric's scorer (read now), built with the packaged models when first used."""
+
+    def __init__(self, rubric: str | Path | Rubric | None) -> None:
+        if not isinstance(rubric, Rubric):
+            from qa_coach.rubric.loader import load_rubric
+
+            rubric = load_rubric(rubric)
+        self.rubric = rubric
+        self.signals = SignalsOnFirstUse()
+        self.scorable_units = Scorer.scorable_units
+
+    def score_many(self, interactions: list[Interaction]) -> list[Scorecard]:
+        return scorer_for(self.rubric, self.signals.loaded()).score_many(interactions)
+
+
+def _score_in_batches(scorer: _ScorerOnFirstUse, paths: list[Path], format: str | None, whisper_model: str,
                       progress: FileProgress | None) -> Iterator[ScoredFile]:
     from qa_coach.ingest.audio.call import TranscribeOptions
 
@@ -76,14 +95,14 @@ def _score_in_batches(scorer: Scorer, paths: list[Path], format: str | None, whi
     yield from flush()
 
 
-def _score_recording(scorer: Scorer, path: Path, format: str | None, options, follow) -> ScoredFile:
+def _score_recording(scorer: _ScorerOnFirstUse, path: Path, format: str | None, options, follow) -> ScoredFile:
     read = _read(scorer, path, format, options, follow)
     if read.error is not None:
         return read
     return ScoredFile(path, read.interactions, tuple(scorer.score_many(read.interactions)))
 
 
-def _read(scorer: Scorer, path: Path, format: str | None, options, follow) -> ScoredFile:
+def _read(scorer: _ScorerOnFirstUse, path: Path, format: str | None, options, follow) -> ScoredFile:
     """The file's conversations, each checked to have something to score; or its error."""
     try:
         interactions = read_interactions(path, format, None, transcribe=options, progress=follow,

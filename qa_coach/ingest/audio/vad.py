@@ -20,6 +20,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -102,10 +103,14 @@ def _sequence_session():
         import onnxruntime
     except ImportError:
         return None
-    from importlib.resources import files
+    # found, not imported: the package imports PyTorch, which this model does not need
+    import importlib.util
 
-    _silero()  # the package, imported without changing torch's threads
-    path = files("silero_vad.data") / _SEQUENCE_MODEL
+    spec = importlib.util.find_spec("silero_vad")
+    if spec is None or not spec.submodule_search_locations:
+        _silero()  # raises the error that names the package to install
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / _SEQUENCE_MODEL
     if not path.is_file():
         return None
     options = onnxruntime.SessionOptions()
