@@ -103,9 +103,9 @@ class Settings:
         meaning="Threads ONNX Runtime uses to score (a positive whole number)")
     whisper_engine: str | None = _setting(
         "QA_COACH_WHISPER_ENGINE", _whisper_engine,
-        default="`whisper`",
-        meaning="How calls are transcribed: `whisper` (openai-whisper itself) or `fast` (the packaged "
-                "Whisper weights run by CTranslate2, speech chunks batched); `--engine` overrides it")
+        default="`fast` for the packaged models, else `whisper`",
+        meaning="How calls are transcribed: `fast` (the packaged Whisper weights run by CTranslate2, "
+                "int8, speech chunks batched) or `whisper` (openai-whisper itself); `--engine` overrides it")
     user: str | None = _setting(
         "QA_COACH_USER", _text,
         default="the local admin",

@@ -244,6 +244,29 @@ def test_fast_engine_call_keeps_attribution_and_talk_time(extdata, tmp_path):
 
 
 
-def test_default_engine_is_openai_whisper(monkeypatch, tmp_path):
+def test_default_engine_is_fast_for_the_packaged_models(monkeypatch):
     monkeypatch.delenv("QA_COACH_WHISPER_ENGINE", raising=False)
-    assert call.DEFAULT_ENGINE == "whisper"
+    assert call._engine(call.TranscribeOptions(model="base")) == "fast"
+    assert call._engine(call.TranscribeOptions(model="tiny.en")) == "fast"
+    assert call._engine(call.TranscribeOptions(model="small")) == "whisper"  # not packaged: openai-whisper
+    assert call._engine(call.TranscribeOptions(model="base", engine="whisper")) == "whisper"
+    monkeypatch.setenv("QA_COACH_WHISPER_ENGINE", "whisper")
+    assert call._engine(call.TranscribeOptions(model="base")) == "whisper"
+    assert call._engine(call.TranscribeOptions(model="base", engine="fast")) == "fast"
+
+
+def test_score_takes_the_engine_option(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from qa_coach.cli import main
+    from qa_coach.services import file_scoring
+
+    seen = []
+    monkeypatch.setattr(file_scoring, "_score_in_batches", lambda scorer, paths, fmt, options, progress: iter(
+        seen.append(options) or ()))
+    chat = tmp_path / "chat.txt"
+    chat.write_text("Agent: hello\nCustomer: hi\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["score", str(chat), "--engine", "whisper", "--json"]).exit_code == 0
+    assert seen[0].engine == "whisper" and seen[0].model == "base"
+    result = CliRunner().invoke(main, ["score", str(chat), "--engine", "turbo"])
+    assert result.exit_code == 2 and "turbo" in result.output

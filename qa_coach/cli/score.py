@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from qa_coach.cli import main
+from qa_coach.cli.transcribe import engine_option
 from qa_coach.domain.file_types import kind_of
 from qa_coach.report.json_report import scorecard_to_dict
 from qa_coach.report.text_report import render_scorecard
@@ -39,7 +40,9 @@ def expand_paths(paths: tuple[str, ...]) -> list[Path]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema: docs/scorecard.schema.json).")
 @click.option("--no-evidence", is_flag=True, help="Text output without the evidence lines.")
 @click.option("--whisper-model", default="base", show_default=True, help="Speech model for recorded calls: base, tiny.en, or an official Whisper name (needs a network).")
-def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, as_json: bool, no_evidence: bool, whisper_model: str) -> None:
+@engine_option
+def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, as_json: bool, no_evidence: bool,
+                  whisper_model: str, engine: str | None) -> None:
     """Score every conversation in PATHS (files or folders) and print a scorecard for each."""
     from tqdm import tqdm
 
@@ -54,7 +57,7 @@ def score_command(paths: tuple[str, ...], rubric: str | None, fmt: str | None, a
         bar.update(round(100 * fraction) - bar.n)
 
     files = expand_paths(paths)
-    results = score_files(files, rubric=rubric, format=fmt, whisper_model=whisper_model,
+    results = score_files(files, rubric=rubric, format=fmt, whisper_model=whisper_model, whisper_engine=engine,
                           progress=None if as_json else progress)  # the rubric and models load here
     if not files:
         raise click.UsageError("no chat or audio files found in the paths given")

@@ -9,6 +9,13 @@ import click
 from qa_coach.cli import main
 from qa_coach.domain.call_metrics import CallMetrics
 from qa_coach.domain.interaction import Interaction, format_offset
+from qa_coach.settings import WHISPER_ENGINES
+
+engine_option = click.option(
+    "--engine", type=click.Choice(WHISPER_ENGINES), default=None,
+    help="fast: the packaged Whisper weights run by CTranslate2 (int8), speech of both channels "
+         "batched (the default for base and tiny.en); whisper: openai-whisper itself (the default "
+         "for other models). Default from QA_COACH_WHISPER_ENGINE.")
 
 
 @main.command("transcribe")
@@ -16,9 +23,7 @@ from qa_coach.domain.interaction import Interaction, format_offset
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--model", default="base", show_default=True,
               help="Whisper model: base, tiny.en (fast), or an official name / checkpoint path.")
-@click.option("--engine", type=click.Choice(["fast", "whisper"]), default=None,
-              help="fast: the Whisper weights run by CTranslate2, speech of both channels batched "
-                   "(packaged models); whisper: openai-whisper itself (default; QA_COACH_WHISPER_ENGINE).")
+@engine_option
 @click.option("--agent-channel", type=click.IntRange(0, 1), default=0, show_default=True,
               help="Stereo: the channel that carries the agent (0 = left, 1 = right).")
 @click.option("--language", default="en", show_default=True,

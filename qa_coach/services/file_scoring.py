@@ -37,7 +37,8 @@ BATCH_CONVERSATIONS = 64
 
 
 def score_files(paths: Iterable[Path], *, rubric: str | Path | None = None, format: str | None = None,
-                whisper_model: str = "base", progress: FileProgress | None = None) -> Iterator[ScoredFile]:
+                whisper_model: str = "base", whisper_engine: str | None = None,
+                progress: FileProgress | None = None) -> Iterator[ScoredFile]:
     """Score every conversation in each file, with the packaged models; one result per
     file, in the order given.
 
@@ -48,8 +49,12 @@ def score_files(paths: Iterable[Path], *, rubric: str | Path | None = None, form
     so a folder of small chats runs at the batched speed. A bad file becomes a
     :class:`ScoredFile` with its ``error`` (an unexpected one is recorded in the error log,
     which the error names) and the others are still scored. Recordings are transcribed with
-    ``whisper_model``; ``progress`` follows each transcription."""
-    return _score_in_batches(_ScorerOnFirstUse(rubric), list(paths), format, whisper_model, progress)
+    ``whisper_model`` by ``whisper_engine`` (default: the setting, else the model's default);
+    ``progress`` follows each transcription."""
+    from qa_coach.ingest.audio.call import TranscribeOptions
+
+    options = TranscribeOptions(model=whisper_model, engine=whisper_engine)
+    return _score_in_batches(_ScorerOnFirstUse(rubric), list(paths), format, options, progress)
 
 
 class _ScorerOnFirstUse:
@@ -68,11 +73,8 @@ class _ScorerOnFirstUse:
         return scorer_for(self.rubric, self.signals.loaded()).score_many(interactions)
 
 
-def _score_in_batches(scorer: _ScorerOnFirstUse, paths: list[Path], format: str | None, whisper_model: str,
+def _score_in_batches(scorer: _ScorerOnFirstUse, paths: list[Path], format: str | None, options,
                       progress: FileProgress | None) -> Iterator[ScoredFile]:
-    from qa_coach.ingest.audio.call import TranscribeOptions
-
-    options = TranscribeOptions(model=whisper_model)
     pending: list[ScoredFile] = []  # read (or failed) and not yet scored, in order
 
     def flush() -> Iterator[ScoredFile]:

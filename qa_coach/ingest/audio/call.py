@@ -27,15 +27,15 @@ import numpy as np
 from qa_coach.domain.call_metrics import CallMetrics, compute_call_metrics
 from qa_coach.domain.interaction import Channel, Interaction, Role, SourceRef, Turn
 from qa_coach.domain.signals import Sentiment, TextSignals
-from qa_coach.settings import get_settings
+from qa_coach.settings import WHISPER_ENGINES, get_settings
 
 from . import mono_speakers
 from .decode import DEFAULT_MAX_SECONDS, SAMPLE_RATE, Progress, decode_audio
 from .turns import Phrase, TimedWord, agent_opener_count, merge_into_turns, opener_phrases, phrases
 from .vad import SpeechRegion, VadSettings, speech_regions
 
-ENGINES = ("fast", "whisper")
-DEFAULT_ENGINE = "whisper"  # the fast engine is opt-in until it is faster than faster-whisper here
+# the fast engine for the packaged models (the only ones it runs); openai-whisper for others
+DEFAULT_ENGINE = "fast"
 
 
 _GAP_SECONDS = 0.3  # silence put between packed speech regions
@@ -145,7 +145,7 @@ def transcribe_call_detailed(
         return CallTranscript(_interaction(path, (), meta, options, metrics=None), (), tuple(regions))
 
     if transcriber is None:
-        engine = options.engine or get_settings().whisper_engine or DEFAULT_ENGINE
+        engine = _engine(options)
         meta["engine"] = engine
         transcriber = _transcriber(options, engine)
     if hasattr(transcriber, "transcribe_batch"):  # chunks of every channel decoded together
@@ -174,6 +174,16 @@ def transcribe_call_detailed(
     return CallTranscript(interaction, tuple(labelled), tuple(regions))
 
 
+def _engine(options: TranscribeOptions) -> str:
+    """The engine asked for (option, then setting); else the default for the model."""
+    from qa_coach.ml.whisper_checkpoint import PACKAGED_MODELS
+
+    chosen = options.engine or get_settings().whisper_engine
+    if chosen:
+        return chosen
+    return DEFAULT_ENGINE if options.model in PACKAGED_MODELS else "whisper"
+
+
 def _transcriber(options: TranscribeOptions, engine: str):
     """The Whisper transcriber for ``options``: ``fast`` runs the packaged weights in
     CTranslate2 (chunks batched), ``whisper`` runs openai-whisper."""
@@ -191,7 +201,7 @@ def _transcriber(options: TranscribeOptions, engine: str):
         return WhisperTranscriber(options.model, settings)
     from qa_coach.domain.errors import QACoachError
 
-    raise QACoachError(f"unknown transcription engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    raise QACoachError(f"unknown transcription engine '{engine}'; choose one of {', '.join(WHISPER_ENGINES)}")
 
 
 def _transcribe_sequential(transcriber, channels, regions, stereo: bool, stages: _Stages) -> list[list[TimedWord]]:
