@@ -237,9 +237,14 @@ def test_fast_engine_call_keeps_attribution_and_talk_time(extdata, tmp_path):
     import jiwer
 
     text = [" ".join(_norm(" ".join(t.text for t in r.interaction.turns))) for r in (fast, slow)]
-    # int8 weights hear some fillers differently ("Got it.", "You know,"): within 10% of
-    # openai-whisper's words; accuracy against references is bench/wer.py's, clip by clip
-    assert jiwer.wer(text[1], text[0]) <= 0.10, text
+    # The same speech, decoded differently: int8 weights and other window cuts hear fillers
+    # ("Got it.", "You know,") and a few words differently ("left your shop" where
+    # openai-whisper wrote "plus your shot"). Accuracy against references is bench/wer.py's,
+    # clip by clip; here the content must be there and the words mostly the same.
+    for phrase in ("how can i help", "my name is suzanne", "hyundai", "oil light is still on",
+                   "little switch on the inside"):
+        assert phrase in text[0], (phrase, text[0])
+    assert jiwer.wer(text[1], text[0]) <= 0.20, text
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
@@ -270,3 +275,60 @@ def test_score_takes_the_engine_option(monkeypatch, tmp_path):
     assert seen[0].engine == "whisper" and seen[0].model == "base"
     result = CliRunner().invoke(main, ["score", str(chat), "--engine", "turbo"])
     assert result.exit_code == 2 and "turbo" in result.output
+
+
+
+# --- rests joined in front of the next chunk (no model: the decoder is replaced) ---------------
+
+
+class _ScriptedDecoder:
+    """Stands in for one batch of decoding: a word every second of each window's audio, and
+    the window consumed up to ``stop`` seconds (the rest is decoded again)."""
+
+    def __init__(self, stop: float) -> None:
+        self.stop = stop
+        self.windows: list[float] = []
+
+    def __call__(self, audios):
+        from qa_coach.ml.whisper_transcriber import Segment, Word
+
+        out = []
+        for audio in audios:
+            seconds = len(audio) / SAMPLE_RATE
+            self.windows.append(round(seconds, 2))
+            consumed = min(seconds, self.stop)
+            words = tuple(Word(f" w{t}", t + 0.4, t + 0.8, 0.9) for t in range(int(consumed)))
+            out.append(([Segment(0.0, consumed, "".join(w.text for w in words), words, -0.2, 0.01)], consumed))
+        return out
+
+
+def test_a_rest_goes_in_front_of_the_chunk_after_it():
+    from qa_coach.ml.whisper_fast import FastWhisperTranscriber
+
+    t = FastWhisperTranscriber.__new__(FastWhisperTranscriber)
+    t.batch_size = 1
+    t._batch = decoder = _ScriptedDecoder(stop=15.0)
+    a, b, other = _noise(20), _noise(10, seed=1), _noise(8, seed=2)
+    out = t.transcribe_batch([a, b, other], follows=[1, None, None])
+    # a first (15 s read), then its 5 s rest + 0.3 s gap + b in one window, then the other
+    # recording's chunk: no window for the rest alone
+    assert decoder.windows == [20.0, 8.0, 15.3]
+    starts = lambda segs: [w.start for s in segs for w in s.words]  # noqa: E731
+    # the joined window's words 0-4 are the rest (a's 15-20 s), 5-14 are b's (after 5.3 s)
+    assert starts(out[0]) == pytest.approx([k + 0.4 for k in range(15)] + [15 + k + 0.4 for k in range(5)])
+    assert [w.text for s in out[1] for w in s.words] == [f" w{k}" for k in range(5, 15)]
+    assert starts(out[1]) == pytest.approx([k + 0.4 - 5.3 for k in range(5, 15)])
+    assert [s.text for s in out[1]] == [" ".join(f"w{k}" for k in range(5, 15))]
+    assert starts(out[2]) == pytest.approx([k + 0.4 for k in range(8)])
+
+
+def test_a_rest_that_does_not_fit_gets_its_own_window():
+    from qa_coach.ml.whisper_fast import FastWhisperTranscriber
+
+    t = FastWhisperTranscriber.__new__(FastWhisperTranscriber)
+    t.batch_size = 1
+    t._batch = decoder = _ScriptedDecoder(stop=18.0)
+    out = t.transcribe_batch([_noise(28), _noise(25, seed=1)], follows=[1, None])
+    assert decoder.windows == [28.0, 25.0, 10.0, 7.0]  # 10 s + 0.3 s + 25 s > 30 s: not joined
+    assert [w.start for s in out[0] for w in s.words][-1] == pytest.approx(27.4)
+    assert [w.start for s in out[1] for w in s.words][-1] == pytest.approx(24.4)

@@ -49,11 +49,15 @@ from qa_coach.ml.whisper_transcriber import DEFAULT_MODEL, DecodeSettings, Segme
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 30.0  # Whisper's window: the longest audio one chunk may hold
+# Callers cut speech into chunks of at most this much (at pauses), leaving a window room for
+# the rest of the chunk before it, joined in front (transcribe_batch's ``follows``). On the
+# 238 s stereo call, 26 s chunks took 14 windows where 30 s chunks took 19.
+CHUNK_TARGET_SECONDS = 26.0
 # int8 weights (activations in float32): on a 2-core AVX2 CPU the transcription of the 238 s
 # stereo call took 22 s against float32's 35 s, and each of the 15 reference clips of
 # bench/wer.py kept the `whisper` command's word error rate
 COMPUTE_TYPE = "int8"
-BATCH_SIZE = 8  # chunks per batch: beams of 8 chunks share each pass over the weights
+BATCH_SIZE = 8  # chunks per batch: their beams share each pass over the weights (~60 MB of memory a chunk)
 _FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
 _FALLBACK_SEED = 0
 _BEST_OF = 5
@@ -63,7 +67,7 @@ _NO_SPEECH_THRESHOLD = 0.6
 _MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1.0 s, openai-whisper's max_initial_timestamp
 _MEDIAN_FILTER_WIDTH = 7
 _ENCODE_BATCH = 1  # windows per encoder call: batching it gains nothing (it is compute-bound)
-_MIN_REST_SECONDS = 0.5  # a shorter rest of a window (the packing's trailing gap) is not decoded again
+_MIN_REST_SECONDS = 1.0  # a shorter rest of a chunk (its trailing pad and gap, a breath) is not decoded again
 _N_SAMPLES = int(CHUNK_SECONDS * SAMPLE_RATE)  # openai-whisper's window in samples
 _N_FRAMES = _N_SAMPLES // _HOP_LENGTH
 _PROMPT_LENGTH = 448 // 2 - 1  # openai-whisper's sample_len: at most 224 new tokens
@@ -91,10 +95,12 @@ def load_fast_whisper(name: str = DEFAULT_MODEL, compute_type: str = COMPUTE_TYP
             "the fast Whisper engine needs the package 'ctranslate2'. "
             "Install it with: pip install ctranslate2==4.8.5 (or use --engine whisper)"
         ) from None
-    return ctranslate2.models.Whisper(
+    model = ctranslate2.models.Whisper(
         str(packaged_ctranslate2_folder(name)), device="cpu", compute_type=compute_type,
         intra_threads=_threads(), inter_threads=1,
     )
+    return_free_memory()  # the float16 weights read and converted at load
+    return model
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ class FastWhisperTranscriber:
     """Transcribes 16 kHz float32 arrays with CTranslate2; chunks of up to 30 s are decoded
     together (:meth:`transcribe_batch`). Times are seconds from each array's start."""
 
-    chunk_seconds = CHUNK_SECONDS
+    chunk_seconds = CHUNK_TARGET_SECONDS
 
     def __init__(self, model_name: str = DEFAULT_MODEL, settings: DecodeSettings = DecodeSettings(),
                  *, compute_type: str = COMPUTE_TYPE, batch_size: int = BATCH_SIZE):
@@ -150,32 +156,36 @@ class FastWhisperTranscriber:
             out += [_shifted(s, offset) for s in segments]
         return out
 
-    def transcribe_batch(self, chunks: Sequence[np.ndarray],
-                         progress: Callable[[int], None] | None = None) -> list[list[Segment]]:
+    def transcribe_batch(self, chunks: Sequence[np.ndarray], progress: Callable[[int], None] | None = None,
+                         follows: Sequence[int | None] | None = None) -> list[list[Segment]]:
         """Segments of each chunk (each at most 30 s), decoded in batches of
         ``batch_size``; ``progress(n)`` is told how many chunks are done after each batch.
 
         As in openai-whisper's ``transcribe``, a window whose text stops at a timestamp
         pair before its end (the next segment did not fit, or the decoder ended early) is
-        decoded again from there: that rest joins a later batch."""
+        decoded again from there. ``follows[k]`` names the chunk whose audio comes next
+        after chunk ``k`` in the same recording (``None``: none): a rest then goes in front
+        of that chunk, when it is still waiting and both fit in one window, as openai-whisper's
+        next window starts where the last one stopped; otherwise the rest joins a later
+        batch on its own. Chunks are taken every other one of each recording first, so that
+        a chunk's successor is usually still waiting when its rest is known."""
         too_long = [len(c) for c in chunks if len(c) > CHUNK_SECONDS * SAMPLE_RATE]
         if too_long:
             raise ValueError(f"a chunk holds {max(too_long) / SAMPLE_RATE:.1f} s; the limit is {CHUNK_SECONDS:g} s")
+        follows = list(follows) if follows is not None else [None] * len(chunks)
         out: list[list[Segment]] = [[] for _ in chunks]
-        queue = [(i, 0.0, np.asarray(c, np.float32)) for i, c in enumerate(chunks)]  # (chunk, offset, audio)
-        done = 0
+        queue = [_Job.of_chunk(k, chunks[k]) for k in _every_other_first(follows)]
         while queue:
             batch, queue = queue[: self.batch_size], queue[self.batch_size :]
-            for (i, offset, audio), (segments, consumed) in zip(batch, self._batch([a for _, _, a in batch])):
-                out[i] += [_shifted(s, offset) for s in segments]
-                rest = audio[int(round(consumed * SAMPLE_RATE)) :]
-                if len(rest) >= _MIN_REST_SECONDS * SAMPLE_RATE:
-                    queue.append((i, offset + consumed, rest))
-                else:
-                    done += 1
+            for job, (segments, consumed) in zip(batch, self._batch([j.audio for j in batch])):
+                for chunk, segment in job.placed(segments):
+                    out[chunk].append(segment)
+                rest = job.rest(consumed)
+                if rest is not None:
+                    _requeue(queue, rest, follows)
             if progress is not None:
-                progress(done)
-        return out
+                progress(len(chunks) - len({p.chunk for j in queue for p in j.pieces}))
+        return [sorted(segments, key=lambda seg: seg.start) for segments in out]
 
     # --- one batch ------------------------------------------------------------------------
 
@@ -283,6 +293,97 @@ class FastWhisperTranscriber:
         return_free_memory()
 
 
+_JOIN_GAP_SECONDS = 0.3  # zeros between a rest and the chunk it goes in front of
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Where a stretch of a window's audio comes from: from ``start`` (seconds into the
+    window) on, chunk ``chunk`` from ``offset`` seconds into it."""
+
+    start: float
+    chunk: int
+    offset: float
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One window's audio: a chunk, a chunk's rest, or a rest in front of the next chunk."""
+
+    audio: np.ndarray
+    pieces: tuple[_Piece, ...]
+
+    @classmethod
+    def of_chunk(cls, chunk: int, audio: np.ndarray) -> "_Job":
+        return cls(np.asarray(audio, np.float32), (_Piece(0.0, chunk, 0.0),))
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / SAMPLE_RATE
+
+    def _piece_at(self, t: float) -> _Piece:
+        return [p for p in self.pieces if p.start <= t + 1e-9][-1] if t > 0 else self.pieces[0]
+
+    def rest(self, consumed: float) -> "_Job | None":
+        """The audio after ``consumed`` seconds, unless it is too short to hold speech."""
+        cut = int(round(consumed * SAMPLE_RATE))
+        if len(self.audio) - cut < _MIN_REST_SECONDS * SAMPLE_RATE:
+            return None
+        t = cut / SAMPLE_RATE
+        head = self._piece_at(t)
+        pieces = (_Piece(0.0, head.chunk, head.offset + t - head.start),
+                  *(_Piece(p.start - t, p.chunk, p.offset) for p in self.pieces if p.start > t))
+        return _Job(self.audio[cut:], pieces)
+
+    def then(self, following: "_Job") -> "_Job":
+        """This job's audio, a short gap, then ``following``'s."""
+        gap = np.zeros(int(_JOIN_GAP_SECONDS * SAMPLE_RATE), np.float32)
+        shift = (len(self.audio) + len(gap)) / SAMPLE_RATE
+        moved = tuple(_Piece(p.start + shift, p.chunk, p.offset) for p in following.pieces)
+        return _Job(np.concatenate([self.audio, gap, following.audio]), self.pieces + moved)
+
+    def placed(self, segments: list[Segment]) -> list[tuple[int, Segment]]:
+        """Each segment on its chunk's own time; one that spans two pieces is split between
+        them by its words (each word where its middle falls)."""
+        out: list[tuple[int, Segment]] = []
+        for seg in segments:
+            if len(self.pieces) == 1 or not seg.words:
+                piece = self._piece_at((seg.start + seg.end) / 2)
+                out.append((piece.chunk, _shifted(seg, piece.offset - piece.start)))
+                continue
+            groups: dict[_Piece, list[Word]] = {}
+            for w in seg.words:
+                groups.setdefault(self._piece_at((w.start + w.end) / 2), []).append(w)
+            for piece, words in groups.items():
+                part = Segment(words[0].start, words[-1].end, "".join(w.text for w in words).strip(),
+                               tuple(words), seg.avg_logprob, seg.no_speech_prob)
+                out.append((piece.chunk, _shifted(part, piece.offset - piece.start)))
+        return out
+
+
+def _every_other_first(follows: Sequence[int | None]) -> list[int]:
+    """Chunk indices, each recording's 1st, 3rd, 5th ... chunks before its 2nd, 4th ..."""
+    position: dict[int, int] = {}
+    for k, nxt in enumerate(follows):
+        if nxt is not None:
+            position[nxt] = position.get(k, 0) + 1
+    return sorted(range(len(follows)), key=lambda k: (position.get(k, 0) % 2, k))
+
+
+def _requeue(queue: list[_Job], rest: _Job, follows: Sequence[int | None]) -> None:
+    """Put ``rest`` in front of the waiting job that starts with the chunk after it, when
+    both fit in one window; else at the end of the queue."""
+    nxt = follows[rest.pieces[-1].chunk]
+    for i, job in enumerate(queue):
+        if nxt is not None and job.pieces[0] == _Piece(0.0, nxt, 0.0):
+            joined = rest.then(job)
+            if joined.seconds <= CHUNK_SECONDS:
+                queue[i] = joined
+                return
+            break
+    queue.append(rest)
+
+
 def _select(encoded, rows: list[int]):
     """Rows of an encoder output (a StorageView) as a new StorageView."""
     import ctranslate2
@@ -309,7 +410,9 @@ def _segments(decoded: _Decoded, tokenizer, duration: float) -> tuple[list[dict]
     """openai-whisper's segments of one window's tokens, cut after each pair of consecutive
     timestamps, and where its next window starts: ``None`` when the text covers the whole
     window (it ends with a single timestamp, or has no pair), else the last pair's time
-    (what follows it, an unfinished segment, is dropped there and decoded again)."""
+    (what follows it, an unfinished segment, is dropped there and decoded again: the
+    decoder often stops mid-sentence with more of the chunk's speech after it, which the
+    second pass reads)."""
     begin = tokenizer.timestamp_begin
     tokens = [t for t in decoded.tokens if t < tokenizer.eot or t >= begin]
     cuts = [i + 1 for i in range(len(tokens) - 1) if tokens[i] >= begin and tokens[i + 1] >= begin]

@@ -235,8 +235,9 @@ def _transcribe_batched(transcriber, channels, regions, report: Callable[..., No
             packed, original = _pack(samples, chunk, bounds)
             jobs.append((ch, packed, original))
     report(0.0)
+    follows = [k + 1 if k + 1 < len(jobs) and jobs[k + 1][0] == ch else None for k, (ch, _, _) in enumerate(jobs)]
     results = transcriber.transcribe_batch([packed for _, packed, _ in jobs],
-                                           progress=lambda n: report(n / len(jobs)))
+                                           progress=lambda n: report(n / len(jobs)), follows=follows)
     words_per_channel: list[list[TimedWord]] = [[] for _ in channels]
     for (ch, _, original), segments in zip(jobs, results):
         words_per_channel[ch] += _mapped_words(segments, original)

@@ -17,6 +17,7 @@ into regions follows silero's (speech starts at ``threshold``, ends below
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,12 +126,14 @@ def speech_probabilities(
     session = _sequence_session()
     if session is None:
         return _window_probabilities(channels, progress=progress)
-    total = sum(len(x) // WINDOW for x in channels) or 1
-    out: list[np.ndarray] = []
-    done = 0
-    for x in channels:
-        out.append(_sequence_probabilities(session, x, lambda n: progress and progress((done + n) / total)))
-        done += len(out[-1])
+    # The channels are independent and the model runs on one thread: the other channels run
+    # beside the first (ONNX Runtime releases the GIL), which reports the progress.
+    first = max(1, len(channels[0]) // WINDOW) if channels else 1
+    report = (lambda n: progress(n / first)) if progress else (lambda n: None)
+    with ThreadPoolExecutor(max_workers=max(1, len(channels) - 1)) as pool:
+        others = [pool.submit(_sequence_probabilities, session, x, lambda n: None) for x in channels[1:]]
+        out = [_sequence_probabilities(session, channels[0], report)] if channels else []
+        out += [f.result() for f in others]
     if progress:
         progress(1.0)
     return out
