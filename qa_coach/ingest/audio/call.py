@@ -7,10 +7,11 @@ Packing removes only silences longer than ``_KEEP_PAUSE_SECONDS`` (the default g
 splits turns): pauses within someone's speech stay as recorded, because Whisper reads them
 (how it groups spoken digits, where it punctuates); a removed silence becomes
 ``_GAP_SECONDS`` of zeros between the padded speech on either side.
-With the fast engine (``engine="fast"``) every channel's packed speech
-is cut at pauses into chunks of up to 30 s, Whisper's window, and all chunks are decoded
-together in batches; with openai-whisper each channel's packed speech goes through it up
-to ``_PIECE_SECONDS`` at a time.
+With the fast engine (``engine="fast"``, the default for the packaged models) every
+channel's packed speech is cut at pauses into chunks of up to the engine's
+``chunk_seconds`` (26 s, leaving Whisper's 30 s window room for a rest of the chunk before),
+and all chunks are decoded together in batches; with openai-whisper each channel's packed
+speech goes through it up to ``_PIECE_SECONDS`` at a time.
 Stereo: each channel is one party (``agent_channel``, default 0 = left, is the agent).
 Mono: see :mod:`.mono_speakers`.
 """
