@@ -22,9 +22,9 @@ PyTorch is never imported on this path (nor openai-whisper's package, which impo
 that keeps a call's transcription within about 1 GB.
 
 What differs: each audio chunk (up to 26 s, cut by the caller at pauses) is decoded on
-its own, without the previous window's text as a prompt, and many chunks go through the
-encoder and the beam search together as one batch. That batching is where the speed comes
-from on a CPU: one pass over the weights serves every chunk's beams. Where the decoder
+its own, without the previous window's text as a prompt, and the chunks of a batch are
+shared out among one model replica per core, each on one thread, which encode, decode (the
+beams of several chunks per pass over the weights) and align them side by side. Where the decoder
 stops before a chunk's end, the rest is decoded again in front of the next chunk of the
 same recording (openai-whisper's next window starts there too), or on its own.
 Same input, same output: no sampling except the seeded fallback.
