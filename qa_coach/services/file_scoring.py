@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from qa_coach.domain.errors import QACoachError
 from qa_coach.domain.interaction import Interaction
@@ -18,6 +18,9 @@ from .error_log import unexpected_error_message
 from .ingest import read_interactions
 from .scorers import scorer_for
 from .text_models import SignalsOnFirstUse
+
+if TYPE_CHECKING:
+    from qa_coach.ingest.audio.call import TranscribeOptions
 
 FileProgress = Callable[[Path, float, str], None]  # (recording, fraction done, what is happening)
 
@@ -73,7 +76,7 @@ class _ScorerOnFirstUse:
         return scorer_for(self.rubric, self.signals.loaded()).score_many(interactions)
 
 
-def _score_in_batches(scorer: _ScorerOnFirstUse, paths: list[Path], format: str | None, options,
+def _score_in_batches(scorer: _ScorerOnFirstUse, paths: list[Path], format: str | None, options: TranscribeOptions,
                       progress: FileProgress | None) -> Iterator[ScoredFile]:
     pending: list[ScoredFile] = []  # read (or failed) and not yet scored, in order
 
