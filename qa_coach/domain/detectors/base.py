@@ -9,6 +9,7 @@ from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
 import numpy as np
 
+from qa_coach.domain.details import SENTENCE_BREAK
 from qa_coach.domain.interaction import Interaction, Role, Turn
 from qa_coach.domain.scorecard import Evidence
 from qa_coach.domain.signals import Sentiment
@@ -17,7 +18,6 @@ T = TypeVar("T")
 
 MAX_UNIT_WORDS = 30  # longer unpunctuated stretches (ASR) are cut into windows
 _WINDOW_WORDS = 20
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def split_clauses(sentence: str) -> list[str]:
 
 def split_units(text: str) -> list[str]:
     out: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in SENTENCE_BREAK.split(text):
         words = sentence.split()
         if not words:
             continue
