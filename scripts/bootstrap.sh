@@ -23,16 +23,24 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
 fi
 pip install --quiet -e ".$extras"
 
-# The browser test (tests/e2e) drives Debian's chromium through its chromedriver.
-if [[ -n "$extras" ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+# The browser test (tests/e2e) drives Debian's chromium through its chromedriver; the
+# benchmarks' baseline, openai-whisper's `whisper` command, reads audio through ffmpeg.
+missing=()
+if [[ -n "$extras" ]]; then
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
+    command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+fi
+if (( ${#missing[@]} )); then
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -q
-        apt-get install -y -q --no-install-recommends chromium chromium-driver
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
     else
-        echo "note: chromium and chromedriver are not installed and this script can install them only" \
-             "as root with apt-get; the browser test (tests/e2e) skips without them, and fails in CI." \
-             "Install them with: sudo apt-get install chromium chromium-driver" >&2
+        echo "note: ${missing[*]} not installed, and this script can install them only as root with" \
+             "apt-get; the browser test (tests/e2e) skips without chromium (and fails in CI), and" \
+             "bench/ runs the whisper command only with ffmpeg." \
+             "Install them with: sudo apt-get install ${missing[*]}" >&2
     fi
 fi
 .venv/bin/qa-coach --version
